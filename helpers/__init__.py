@@ -1,0 +1,21 @@
+"""Helpers for the course *Epochs and Mini-batches*: data, devices, batches and plots.
+
+The lessons write their training loops themselves; these modules hold the plumbing:
+
+- `helpers.data`: the data sets, fetched, cached and sha256-verified;
+- `helpers.device`: picking CUDA, MPS or the CPU, and seeding;
+- `helpers.batches`: mini-batches over tensors in memory;
+- `helpers.plots`: the figure style.
+"""
+
+from helpers.batches import check_batch_size, minibatches
+from helpers.data import load_boston, load_mnist_sample, load_sign_mnist
+from helpers.device import pick_device, seed_everything
+from helpers.plots import COLORS, mark_stop, use_course_style
+
+__all__ = [
+    "check_batch_size", "minibatches",
+    "load_boston", "load_mnist_sample", "load_sign_mnist",
+    "pick_device", "seed_everything",
+    "COLORS", "mark_stop", "use_course_style",
+]

@@ -1,0 +1,61 @@
+"""Mini-batches over tensors that are already in memory."""
+
+import torch
+
+
+def check_batch_size(batch_size):
+    """Return `batch_size` if it is a positive int; raise TypeError/ValueError otherwise."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise TypeError(f"batch_size must be a positive int, got {batch_size!r} "
+                        f"({type(batch_size).__name__})")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size}")
+    return batch_size
+
+
+def _check_tensors(tensors):
+    if not tensors:
+        raise TypeError("minibatches needs at least one tensor")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"tensors[{i}] must be a torch.Tensor, got {type(t).__name__}")
+        if t.dim() == 0:
+            raise ValueError(f"tensors[{i}] is a 0-d tensor; rows are indexed along dim 0")
+    n = len(tensors[0])
+    if n == 0:
+        raise ValueError("the data set is empty: tensors[0] has 0 rows")
+    for i, t in enumerate(tensors[1:], start=1):
+        if len(t) != n:
+            raise ValueError(f"tensors[{i}] has {len(t)} rows, tensors[0] has {n}; "
+                             f"expected the same number of rows")
+    return n
+
+
+def minibatches(*tensors, batch_size, shuffle=True, drop_last=False, generator=None):
+    """One epoch of mini-batches: yields tuples of row slices of `tensors`.
+
+    tensors: one or more tensors with the same number of rows N (dim 0), for example
+        features (N, D) and targets (N,).
+    batch_size: rows per batch, B. The last batch has N mod B rows when B does not
+        divide N; it is dropped if `drop_last` is true.
+    shuffle: draw a new random order of the rows for this epoch (from `generator`, or
+        torch's global generator); otherwise keep the stored order.
+
+    Call it once per epoch: each call is one pass, in a new order when shuffling.
+    Arguments are checked when it is called, before the first batch.
+    """
+    n = _check_tensors(tensors)
+    check_batch_size(batch_size)
+    device = tensors[0].device
+    order = (torch.randperm(n, generator=generator).to(device) if shuffle else None)
+    stop = n - n % batch_size if drop_last else n
+    return _batches(tensors, order, batch_size, stop)
+
+
+def _batches(tensors, order, batch_size, stop):
+    for start in range(0, stop, batch_size):
+        if order is None:
+            yield tuple(t[start:start + batch_size] for t in tensors)
+        else:
+            rows = order[start:start + batch_size]
+            yield tuple(t[rows] for t in tensors)

@@ -1,0 +1,262 @@
+"""The course's data sets: where each file comes from, how it is checked, how it is read.
+
+Each data set is one file with a canonical URL and a sha256 sum. `fetch` puts the file
+in a cache folder once and verifies its sha256 every time it is asked for it:
+
+- in a checkout of the course the cache is the repository's `data/` folder;
+- elsewhere (an installed `helpers`, as in Colab) it is `~/.cache/epochs-and-minibatches`
+  (or `$XDG_CACHE_HOME/epochs-and-minibatches`).
+
+With the environment variable `COURSE_DATA_MIRROR=<folder>` the files are copied from
+that folder instead of being downloaded. A file whose sha256 does not match is never
+used and never left in the cache.
+
+Run `python -m helpers.data` to list the data sets and fetch and verify them all.
+"""
+
+import hashlib
+import os
+import shutil
+import sys
+import urllib.error
+import urllib.request
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+MIRROR_ENV = "COURSE_DATA_MIRROR"
+
+
+class DataError(RuntimeError):
+    """A data file could not be fetched, or it is not the file it should be."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One data file: its name in the cache, its canonical URL, its size and sha256."""
+
+    filename: str
+    url: str
+    size: int  # bytes
+    sha256: str
+    about: str
+
+
+SOURCES = {
+    "boston": Source(
+        "boston-house-prices.csv",
+        "https://raw.githubusercontent.com/hsf-training/deep-learning-intro-for-hep/"
+        "main/deep-learning-intro-for-hep/data/boston-house-prices.csv",
+        49_082,
+        "baadf72995725d76efe787b664e1f083388c79ba21ef9a7990d87f774184735a",
+        "Boston housing: 506 towns, 13 features and the median home value MEDV",
+    ),
+    "mnist-10k": Source(
+        "mnist-10k-sample.csv.zip",
+        "https://mlbook.explained.ai/data/mnist-10k-sample.csv.zip",
+        2_687_233,
+        "a5ba8f0ef15cc07059aee46384b68d628e36fd0c0f1d1bb49f9218ec264e6e2c",
+        "MNIST sample: 10,000 handwritten digits, 28x28 pixels",
+    ),
+    "sign-mnist-train": Source(
+        "sign_mnist_train.csv",
+        "https://raw.githubusercontent.com/PhilChodrow/ml-notes/main/data/"
+        "sign-language-mnist/sign_mnist_train.csv",
+        83_281_065,
+        "4c2897f19fab2b0ae2a7e4fa82e969043315d9f3a1a9cc0948b576bf1189a7e5",
+        "Sign Language MNIST, training set: 27,455 hand signs, 28x28 pixels",
+    ),
+    "sign-mnist-test": Source(
+        "sign_mnist_test.csv",
+        "https://raw.githubusercontent.com/PhilChodrow/ml-notes/main/data/"
+        "sign-language-mnist/sign_mnist_test.csv",
+        21_777_485,
+        "0e9d67bae23e67f40728e0b63bf15ad4bd5175947b8a9fac5dd9f17ce133c47b",
+        "Sign Language MNIST, test set: 7,172 hand signs, 28x28 pixels",
+    ),
+}
+
+# Column names of the Boston housing file, in file order; MEDV is the target.
+BOSTON_COLUMNS = (
+    "CRIM ZN INDUS CHAS NOX RM AGE DIS RAD TAX PTRATIO B LSTAT MEDV".split()
+)
+
+# Sign Language MNIST labels 0-24 stand for the letters A-Y; 9 (J) never occurs.
+SIGN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXY"
+
+
+def default_cache_dir():
+    """The cache folder: `data/` in a checkout of the course, else a per-user folder."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "_toc.yml").is_file():
+        return checkout / "data"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "epochs-and-minibatches"
+
+
+def sha256sum(path):
+    """The sha256 of a file's bytes, as 64 hex digits."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _source(name):
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a data set name (a str), got {name!r}")
+    if name not in SOURCES:
+        raise ValueError(f"name={name!r} is not a data set of this course; "
+                         f"expected one of {', '.join(map(repr, SOURCES))}")
+    return SOURCES[name]
+
+
+def _mismatch(path, source):
+    """None if the file at `path` is the source's file, else what is wrong with it."""
+    size = path.stat().st_size
+    found = sha256sum(path)
+    if found == source.sha256:
+        return None
+    sizes = (f"{size:,} bytes, expected {source.size:,}: truncated" if size < source.size
+             else f"{size:,} bytes, expected {source.size:,}")
+    return f"has sha256 {found}, expected {source.sha256} ({sizes})"
+
+
+def _copy_from_mirror(source, mirror, dest):
+    folder = Path(mirror)
+    if not folder.is_dir():
+        raise DataError(f"{MIRROR_ENV}={str(mirror)!r} is not a folder. Point it at a folder "
+                        f"holding {source.filename}, or unset it to download from {source.url}")
+    origin = folder / source.filename
+    if not origin.is_file():
+        raise DataError(f"The mirror folder {folder} has no {source.filename}. Copy the file "
+                        f"there (from {source.url}), or unset {MIRROR_ENV} to download it.")
+    shutil.copyfile(origin, dest)
+    return str(origin)
+
+
+def _download(source, dest, timeout):
+    try:
+        with urllib.request.urlopen(source.url, timeout=timeout) as response, \
+                open(dest, "wb") as out:
+            shutil.copyfileobj(response, out, 1 << 20)
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise DataError(
+            f"Could not download {source.filename} from {source.url} ({reason}). On a "
+            f"machine without internet, copy the file into a folder and set "
+            f"{MIRROR_ENV}=<that folder>, or put it in the cache folder {dest.parent}."
+        ) from error
+    return source.url
+
+
+def fetch(name, cache_dir=None, mirror=None, timeout=60):
+    """Return the path of data set `name`'s file in the cache, fetching it if needed.
+
+    The file is taken from the cache if its sha256 matches; otherwise from the folder
+    `mirror` (default: the environment variable COURSE_DATA_MIRROR) if one is given,
+    else downloaded from its canonical URL (`timeout` in seconds). A cached file that
+    fails the check is removed, with a warning, and fetched afresh; a fetched file that
+    fails it raises DataError and is not kept.
+    """
+    source = _source(name)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = cache / source.filename
+    if path.is_file():
+        problem = _mismatch(path, source)
+        if problem is None:
+            return path
+        path.unlink()
+        warnings.warn(f"The cached file {path} {problem}. It was removed and will be "
+                      f"fetched afresh.", stacklevel=2)
+    if mirror is None:
+        mirror = os.environ.get(MIRROR_ENV) or None
+    cache.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    try:
+        if mirror is not None:
+            origin = _copy_from_mirror(source, mirror, part)
+        else:
+            origin = _download(source, part, timeout)
+        problem = _mismatch(part, source)
+        if problem is not None:
+            raise DataError(f"{source.filename} from {origin} {problem}. It was not used "
+                            f"and not kept. Fetch it again; if the mismatch persists, the "
+                            f"source has changed or the file is damaged there.")
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+    return path
+
+
+def load_boston(cache_dir=None):
+    """Boston housing, unscaled: features (506, 13) and MEDV (506,), float32 tensors.
+
+    The feature columns are BOSTON_COLUMNS[:13]; MEDV is the median home value in $1000s.
+    """
+    table = np.loadtxt(fetch("boston", cache_dir), dtype=np.float32)
+    return torch.from_numpy(table[:, :13].copy()), torch.from_numpy(table[:, 13].copy())
+
+
+def _read_pixels_csv(lines):
+    """(pixels (N, 784) float32, labels (N,) int64) from a CSV of images with a header.
+
+    The label is the first column if it is named 'label', else the last column.
+    """
+    header = lines.readline().decode().strip().split(",")
+    table = np.loadtxt(lines, delimiter=",", dtype=np.float32)
+    label_column = 0 if header[0] == "label" else len(header) - 1
+    labels = torch.from_numpy(table[:, label_column].astype(np.int64))
+    pixels = torch.from_numpy(np.delete(table, label_column, axis=1))
+    return pixels, labels
+
+
+def load_mnist_sample(cache_dir=None):
+    """The MNIST 10k sample: pixels (10000, 784) float32, digits (10000,) int64 in 0-9.
+
+    The file stores each pixel already scaled, as k/256 for a grey level k of 0-255, so the
+    pixels come back in [0, 1) as they are in the file.
+    """
+    with zipfile.ZipFile(fetch("mnist-10k", cache_dir)) as archive:
+        with archive.open("mnist-10k-sample.csv") as lines:
+            return _read_pixels_csv(lines)
+
+
+def load_sign_mnist(split, cache_dir=None):
+    """Sign Language MNIST: pixels (N, 784) float32 in 0-255, labels (N,) int64 in 0-24.
+
+    `split` is "train" (N = 27,455) or "test" (N = 7,172). Label k is the letter
+    SIGN_LETTERS[k]; 9 (J) never occurs.
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    with open(fetch(f"sign-mnist-{split}", cache_dir), "rb") as lines:
+        return _read_pixels_csv(lines)
+
+
+def main(argv=None):
+    """List the data sets, then fetch and verify each; exit status 1 if any failed."""
+    cache = default_cache_dir()
+    mirror = os.environ.get(MIRROR_ENV)
+    print(f"cache: {cache}")
+    print(f"source: {'mirror ' + mirror if mirror else 'canonical URLs'}")
+    failed = 0
+    for name, source in SOURCES.items():
+        print(f"{name:<17} {source.size / 1e6:6.1f} MB  {source.about}")
+        try:
+            path = fetch(name, cache)
+        except DataError as error:
+            failed += 1
+            print(f"  FAILED: {error}")
+        else:
+            print(f"  ok: {path} (sha256 verified)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,173 @@
+import functools
+import http.server
+import threading
+
+import pytest
+import torch
+
+from helpers import data
+
+
+def write(path, content):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+@pytest.fixture
+def served(tmp_path, fake_source, monkeypatch):
+    """Serves a folder over HTTP on the loopback address; returns (folder, source with its URL)."""
+    source, _ = fake_source
+    folder = tmp_path / "server"
+    folder.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/{source.filename}"
+    served_source = data.Source(source.filename, url, source.size, source.sha256, source.about)
+    monkeypatch.setitem(data.SOURCES, "fake", served_source)
+    yield folder, served_source
+    server.shutdown()
+    server.server_close()
+
+
+def test_download_is_verified_and_cached(tmp_path, served, fake_source):
+    folder, _ = served
+    _, content = fake_source
+    write(folder / "fake.txt", content)
+    path = data.fetch("fake", tmp_path / "cache")
+    assert path == tmp_path / "cache" / "fake.txt"
+    assert path.read_bytes() == content
+    (folder / "fake.txt").unlink()  # the second load needs no source
+    assert data.fetch("fake", tmp_path / "cache").read_bytes() == content
+
+
+def test_tampered_download_is_reported_and_not_kept(tmp_path, served, fake_source):
+    folder, source = served
+    _, content = fake_source
+    write(folder / "fake.txt", content.replace(b"5", b"6"))
+    with pytest.raises(data.DataError) as error:
+        data.fetch("fake", tmp_path / "cache")
+    message = str(error.value)
+    assert source.sha256 in message and "expected" in message and source.url in message
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_unreachable_source_names_the_url_and_the_mirror_variable(tmp_path, fake_source):
+    source, _ = fake_source
+    with pytest.raises(data.DataError) as error:
+        data.fetch("fake", tmp_path / "cache", timeout=5)
+    assert source.url in str(error.value)
+    assert "COURSE_DATA_MIRROR" in str(error.value)
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_mirror_is_used_instead_of_the_network(tmp_path, fake_source, monkeypatch):
+    _, content = fake_source
+    write(tmp_path / "mirror" / "fake.txt", content)
+    monkeypatch.setenv(data.MIRROR_ENV, str(tmp_path / "mirror"))
+    assert data.fetch("fake", tmp_path / "cache").read_bytes() == content
+
+
+def test_corrupted_mirror_file_is_reported_with_both_checksums_and_not_cached(
+        tmp_path, fake_source):
+    source, content = fake_source
+    bad = write(tmp_path / "mirror" / "fake.txt", content[:-1] + b"!")
+    with pytest.raises(data.DataError) as error:
+        data.fetch("fake", tmp_path / "cache", mirror=tmp_path / "mirror")
+    message = str(error.value)
+    assert source.sha256 in message and data.sha256sum(bad) in message
+    assert not (tmp_path / "cache" / "fake.txt").exists()
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_truncated_mirror_file_is_reported_as_truncated(tmp_path, fake_source):
+    _, content = fake_source
+    write(tmp_path / "mirror" / "fake.txt", content[:100])
+    with pytest.raises(data.DataError, match="truncated"):
+        data.fetch("fake", tmp_path / "cache", mirror=tmp_path / "mirror")
+    assert not (tmp_path / "cache" / "fake.txt").exists()
+
+
+def test_corrupted_cache_file_is_removed_and_fetched_afresh(tmp_path, fake_source):
+    source, content = fake_source
+    write(tmp_path / "cache" / "fake.txt", b"tampered")
+    write(tmp_path / "mirror" / "fake.txt", content)
+    with pytest.warns(UserWarning, match=source.sha256):
+        path = data.fetch("fake", tmp_path / "cache", mirror=tmp_path / "mirror")
+    assert path.read_bytes() == content
+
+
+def test_corrupted_cache_file_is_not_left_behind_when_no_good_copy_exists(
+        tmp_path, fake_source):
+    write(tmp_path / "cache" / "fake.txt", b"tampered")
+    with pytest.warns(UserWarning), pytest.raises(data.DataError):
+        data.fetch("fake", tmp_path / "cache", mirror=tmp_path / "empty-mirror")
+    assert not (tmp_path / "cache" / "fake.txt").exists()
+
+
+def test_mirror_without_the_file_says_which_file_and_folder(tmp_path, fake_source):
+    (tmp_path / "mirror").mkdir()
+    with pytest.raises(data.DataError, match=r"mirror folder .*mirror has no fake\.txt"):
+        data.fetch("fake", tmp_path / "cache", mirror=tmp_path / "mirror")
+
+
+@pytest.mark.parametrize("name, error", [("mnist", ValueError), ("", ValueError),
+                                         (None, TypeError), (3, TypeError)])
+def test_unknown_data_set_name_is_rejected_with_the_name(tmp_path, name, error):
+    with pytest.raises(error, match=repr(name).replace("'", ".")):
+        data.fetch(name, tmp_path)
+
+
+def test_unknown_sign_mnist_split_is_rejected(tmp_path):
+    with pytest.raises(ValueError, match="'validation'"):
+        data.load_sign_mnist("validation", tmp_path)
+
+
+def test_cache_is_the_checkout_data_folder():
+    assert data.default_cache_dir() == data.Path(__file__).resolve().parent.parent / "data"
+
+
+def test_every_mirrored_file_matches_its_registered_checksum(tmp_path, mirror_dir):
+    for name, source in data.SOURCES.items():
+        path = data.fetch(name, tmp_path, mirror=mirror_dir)
+        assert path.stat().st_size == source.size
+
+
+def test_loaders_return_the_documented_shapes_and_ranges(tmp_path, mirror_dir, monkeypatch):
+    monkeypatch.setenv(data.MIRROR_ENV, str(mirror_dir))
+    x, y = data.load_boston(tmp_path)
+    assert x.shape == (506, 13) and y.shape == (506,) and x.dtype == torch.float32
+    assert 5 <= y.min() and y.max() <= 50  # MEDV in $1000s
+
+    pixels, digits = data.load_mnist_sample(tmp_path)
+    assert pixels.shape == (10_000, 784) and digits.shape == (10_000,)
+    assert digits.dtype == torch.int64 and set(digits.tolist()) == set(range(10))
+    assert pixels.min() == 0 and pixels.max() < 1  # stored as k/256
+    assert torch.equal(pixels * 256, (pixels * 256).round())
+
+    for split, rows in [("train", 27_455), ("test", 7_172)]:
+        pixels, labels = data.load_sign_mnist(split, tmp_path)
+        assert pixels.shape == (rows, 784) and labels.shape == (rows,)
+        assert set(labels.tolist()) == set(range(25)) - {9}  # no J
+        assert 0 <= pixels.min() and pixels.max() <= 255
+
+
+def test_command_line_fetches_and_verifies_every_data_set(tmp_path, mirror_dir, monkeypatch,
+                                                         capsys):
+    monkeypatch.setenv(data.MIRROR_ENV, str(mirror_dir))
+    monkeypatch.setattr(data, "default_cache_dir", lambda: tmp_path)
+    assert data.main([]) == 0
+    out = capsys.readouterr().out
+    for name in data.SOURCES:
+        assert name in out
+    assert out.count("sha256 verified") == len(data.SOURCES)
+
+
+def test_command_line_exits_non_zero_when_a_file_cannot_be_had(tmp_path, monkeypatch, capsys):
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv(data.MIRROR_ENV, str(tmp_path / "empty"))
+    monkeypatch.setattr(data, "default_cache_dir", lambda: tmp_path / "cache")
+    assert data.main([]) == 1
+    assert "FAILED" in capsys.readouterr().out
