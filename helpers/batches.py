@@ -59,3 +59,48 @@ def _batches(tensors, order, batch_size, stop):
         else:
             rows = order[start:start + batch_size]
             yield tuple(t[rows] for t in tensors)
+
+
+def steps_per_epoch(n, batch_size, drop_last=False):
+    """Optimizer steps in one pass over n samples: ceil(n / batch_size), floor with drop_last."""
+    check_batch_size(batch_size)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int (a number of samples), got {n!r}")
+    return n // batch_size if drop_last else -(-n // batch_size)
+
+
+def endless_minibatches(*tensors, batch_size, seed=0, start=0, drop_last=False):
+    """An endless stream of mini-batches: pass after pass over the rows, each in a new order.
+
+    tensors, batch_size, drop_last: as for `minibatches`.
+    seed: the orders of all passes are drawn, one after another, from a torch.Generator
+        seeded with `seed`; the same seed gives the same stream.
+    start: the number of batches to skip, for resuming: the stream with start=k yields
+        exactly what the stream with start=0 yields from its (k+1)-th batch on.
+
+    The pass number of a batch is its index in the stream // steps_per_epoch(N, B).
+    """
+    n = _check_tensors(tensors)
+    check_batch_size(batch_size)
+    for name, value in (("seed", seed), ("start", start)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+    per_pass = steps_per_epoch(n, batch_size, drop_last)
+    if per_pass == 0:
+        raise ValueError(f"batch_size={batch_size} with drop_last=True leaves no batch "
+                         f"in a pass over {n} rows")
+    return _endless(tensors, n, batch_size, seed, start, per_pass)
+
+
+def _endless(tensors, n, batch_size, seed, start, per_pass):
+    generator = torch.Generator().manual_seed(seed)
+    skipped_passes, skip = divmod(start, per_pass)
+    for _ in range(skipped_passes):
+        torch.randperm(n, generator=generator)  # replay the draws of the skipped passes
+    device = tensors[0].device
+    while True:
+        order = torch.randperm(n, generator=generator).to(device)
+        for i in range(skip, per_pass):
+            rows = order[i * batch_size:(i + 1) * batch_size]
+            yield tuple(t[rows] for t in tensors)
+        skip = 0

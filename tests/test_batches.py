@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from helpers import check_batch_size, minibatches
+from helpers import check_batch_size, endless_minibatches, minibatches, steps_per_epoch
 
 
 def rows_of(batches):
@@ -84,3 +84,76 @@ def test_non_tensors_and_missing_tensors_are_rejected():
         minibatches([1, 2, 3], batch_size=2)
     with pytest.raises(TypeError, match="at least one tensor"):
         minibatches(batch_size=2)
+
+
+def take(stream, count):
+    return [next(stream) for _ in range(count)]
+
+
+def test_endless_stream_visits_every_row_exactly_once_per_pass():
+    x = torch.arange(10)
+    batches = take(endless_minibatches(x, batch_size=4, seed=0), 3 * 5)  # 5 passes of 3
+    for p in range(5):
+        rows = torch.cat([b[0] for b in batches[3 * p:3 * p + 3]]).tolist()
+        assert sorted(rows) == list(range(10))
+        assert [len(b[0]) for b in batches[3 * p:3 * p + 3]] == [4, 4, 2]
+
+
+def test_endless_stream_reshuffles_at_every_pass():
+    x = torch.arange(50)
+    batches = take(endless_minibatches(x, batch_size=10, seed=0), 5 * 4)
+    orders = [torch.cat([b[0] for b in batches[5 * p:5 * p + 5]]).tolist() for p in range(4)]
+    assert len({tuple(o) for o in orders}) == 4
+
+
+def test_seeded_endless_stream_is_reproducible_and_seeds_differ():
+    x = torch.arange(30)
+    first = take(endless_minibatches(x, batch_size=7, seed=5), 12)
+    again = take(endless_minibatches(x, batch_size=7, seed=5), 12)
+    other = take(endless_minibatches(x, batch_size=7, seed=6), 12)
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(first, again))
+    assert not all(torch.equal(a[0], b[0]) for a, b in zip(first, other))
+
+
+@pytest.mark.parametrize("start", [0, 1, 4, 5, 13])
+def test_endless_stream_resumes_exactly_where_it_left_off(start):
+    x = torch.arange(23)
+    whole = take(endless_minibatches(x, batch_size=5, seed=2), start + 8)
+    resumed = take(endless_minibatches(x, batch_size=5, seed=2, start=start), 8)
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(whole[start:], resumed))
+
+
+def test_endless_stream_matches_the_epochs_of_minibatches_with_the_same_generator():
+    x = torch.arange(17)
+    stream = take(endless_minibatches(x, batch_size=4, seed=9), 3 * 5)
+    generator = torch.Generator().manual_seed(9)
+    epochs = [b for _ in range(3) for b in minibatches(x, batch_size=4, generator=generator)]
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(stream, epochs))
+
+
+def test_endless_stream_with_drop_last_yields_only_full_batches():
+    x = torch.arange(10)
+    assert {len(b[0]) for b in take(endless_minibatches(x, batch_size=4, drop_last=True), 9)} == {4}
+    with pytest.raises(ValueError, match="no batch"):
+        endless_minibatches(x, batch_size=11, drop_last=True)
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"batch_size": 0}, ValueError, "batch_size"), ({"batch_size": "8"}, TypeError, "batch_size"),
+    ({"batch_size": 2, "seed": -1}, ValueError, "seed"),
+    ({"batch_size": 2, "start": 1.5}, ValueError, "start")])
+def test_endless_stream_rejects_invalid_arguments_at_the_call(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        endless_minibatches(torch.arange(4), **kwargs)
+
+
+@pytest.mark.parametrize("n, b, drop, expected", [(506, 50, False, 11), (506, 50, True, 10),
+                                                  (500, 50, False, 10), (3, 8, False, 1),
+                                                  (3, 8, True, 0)])
+def test_steps_per_epoch_is_ceil_or_floor(n, b, drop, expected):
+    assert steps_per_epoch(n, b, drop_last=drop) == expected
+
+
+def test_steps_per_epoch_rejects_a_non_positive_sample_count():
+    with pytest.raises(ValueError, match="n must be"):
+        steps_per_epoch(0, 4)
