@@ -5,6 +5,7 @@ The lessons write their training loops themselves; these modules hold the plumbi
 - `helpers.data`: the data sets, fetched, cached and sha256-verified;
 - `helpers.device`: picking CUDA, MPS or the CPU, and seeding;
 - `helpers.batches`: mini-batches over tensors in memory, one epoch or an endless stream;
+- `helpers.training`: a classifier training loop that keeps the books, and evaluation;
 - `helpers.checkpoints`: saving and resuming a training run;
 - `helpers.plots`: the figure style.
 """
@@ -13,12 +14,12 @@ from helpers.batches import check_batch_size, endless_minibatches, minibatches, 
 from helpers.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from helpers.data import load_boston, load_mnist_sample, load_sign_mnist
 from helpers.device import pick_device, seed_everything
-from helpers.plots import COLORS, mark_stop, use_course_style
+from helpers.plots import COLORS, image_grid, mark_stop, use_course_style
 
 __all__ = [
     "check_batch_size", "endless_minibatches", "minibatches", "steps_per_epoch",
     "CheckpointError", "load_checkpoint", "save_checkpoint",
     "load_boston", "load_mnist_sample", "load_sign_mnist",
     "pick_device", "seed_everything",
-    "COLORS", "mark_stop", "use_course_style",
+    "COLORS", "image_grid", "mark_stop", "use_course_style",
 ]

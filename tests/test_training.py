@@ -1,0 +1,87 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from helpers import minibatches
+from helpers.training import evaluate, fit, train_epoch
+
+
+def blobs(n, seed):
+    """Three noisy clusters in 2-d: inputs (n, 2), labels (n,)."""
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, 3, (n,), generator=g)
+    centres = torch.tensor([[0.0, 2.0], [2.0, -1.0], [-2.0, -1.0]])
+    return centres[labels] + 1.5 * torch.randn(n, 2, generator=g), labels
+
+
+def make():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+
+
+def test_evaluate_gives_the_mean_loss_and_accuracy_over_all_rows_whatever_the_chunks():
+    x, y = blobs(103, 0)
+    model = make()
+    with torch.no_grad():
+        logits = model(x)
+    expected = (F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item())
+    for chunk in (1, 10, 103, 4096):
+        loss, acc = evaluate(model, x, y, F.cross_entropy, batch_size=chunk)
+        assert loss == pytest.approx(expected[0], rel=1e-5)
+        assert acc == pytest.approx(expected[1])
+
+
+def test_train_epoch_reports_the_sample_weighted_mean_of_its_batch_losses():
+    x, y = blobs(50, 1)   # batches of 16, 16, 16 and 2
+    model, reference = make(), make()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    reference_opt = torch.optim.SGD(reference.parameters(), lr=0.1)
+    loss, acc = train_epoch(model, optimizer, F.cross_entropy, x, y, 16,
+                            torch.Generator().manual_seed(3))
+    total, correct = 0.0, 0
+    for xb, yb in minibatches(x, y, batch_size=16, generator=torch.Generator().manual_seed(3)):
+        reference_opt.zero_grad()
+        logits = reference(xb)
+        batch_loss = F.cross_entropy(logits, yb)
+        batch_loss.backward()
+        reference_opt.step()
+        total += batch_loss.item() * len(xb)
+        correct += (logits.argmax(1) == yb).sum().item()
+    assert loss == pytest.approx(total / 50, rel=1e-5)
+    assert acc == correct / 50
+    for a, b in zip(model.parameters(), reference.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_fit_records_every_epoch_and_restores_the_weights_of_the_best_one():
+    train, val = blobs(60, 2), blobs(200, 3)
+    model = make()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    history = fit(model, optimizer, F.cross_entropy, train, val, batch_size=4, n_epochs=40,
+                  generator=torch.Generator().manual_seed(0))
+    assert all(len(history[k]) == 40 for k in ("train_loss", "train_acc", "val_loss",
+                                              "val_acc", "seconds"))
+    best = history["best_epoch"]
+    assert history["val_loss"][best - 1] == min(history["val_loss"])
+    assert best < 40, "this set-up over-fits, so the best epoch is not the last"
+    assert evaluate(model, *val, F.cross_entropy)[0] == pytest.approx(min(history["val_loss"]))
+
+
+def test_fit_without_restore_keeps_the_last_weights():
+    train, val = blobs(60, 2), blobs(200, 3)
+    model = make()
+    history = fit(model, torch.optim.Adam(model.parameters(), lr=0.05), F.cross_entropy,
+                  train, val, batch_size=4, n_epochs=40,
+                  generator=torch.Generator().manual_seed(0), restore_best=False)
+    assert evaluate(model, *val, F.cross_entropy)[0] == pytest.approx(history["val_loss"][-1])
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"batch_size": 0, "n_epochs": 1}, ValueError, "batch_size"),
+    ({"batch_size": 4, "n_epochs": 0}, ValueError, "n_epochs"),
+    ({"batch_size": 4, "n_epochs": 2.0}, ValueError, "n_epochs")])
+def test_fit_rejects_invalid_arguments_naming_them(kwargs, error, name):
+    model = make()
+    with pytest.raises(error, match=name):
+        fit(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy,
+            blobs(10, 0), blobs(10, 1), **kwargs)
