@@ -7,19 +7,22 @@ The lessons write their training loops themselves; these modules hold the plumbi
 - `helpers.batches`: mini-batches over tensors in memory, one epoch or an endless stream;
 - `helpers.training`: a classifier training loop that keeps the books, and evaluation;
 - `helpers.checkpoints`: saving and resuming a training run;
-- `helpers.plots`: the figure style.
+- `helpers.optimizers`: gradient descent, momentum and Adam written out step by step;
+- `helpers.plots`: the figure style, image grids, optimizer-path animations.
 """
 
 from helpers.batches import check_batch_size, endless_minibatches, minibatches, steps_per_epoch
 from helpers.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from helpers.data import load_boston, load_mnist_sample, load_sign_mnist
 from helpers.device import pick_device, seed_everything
-from helpers.plots import COLORS, image_grid, mark_stop, use_course_style
+from helpers.plots import (COLORS, animation_html, image_grid, mark_stop, path_animation,
+                           use_course_style)
+from helpers import optimizers, training  # noqa: E402  (submodules: helpers.optimizers, ...)
 
 __all__ = [
     "check_batch_size", "endless_minibatches", "minibatches", "steps_per_epoch",
     "CheckpointError", "load_checkpoint", "save_checkpoint",
     "load_boston", "load_mnist_sample", "load_sign_mnist",
     "pick_device", "seed_everything",
-    "COLORS", "image_grid", "mark_stop", "use_course_style",
+    "COLORS", "animation_html", "image_grid", "mark_stop", "path_animation", "use_course_style",
 ]

@@ -1,6 +1,7 @@
 """The course's figure style: one colour-blind-safe palette and a few shared touches."""
 
 import matplotlib as mpl
+import numpy as np
 from cycler import cycler
 
 # Okabe & Ito's palette (2008), distinguishable with the common colour-vision deficiencies.
@@ -52,6 +53,7 @@ def image_grid(images, titles, n_cols=8, size=1.3, cmap="gray"):
     if len(images) != len(titles):
         raise ValueError(f"got {len(images)} images but {len(titles)} titles; expected one "
                          f"title per image")
+    images = [_numpy(image) for image in images]
     n = len(images)
     if n == 0:
         raise ValueError("images is empty; expected at least one image")
@@ -65,3 +67,65 @@ def image_grid(images, titles, n_cols=8, size=1.3, cmap="gray"):
         ax.imshow(image.reshape(side, side), cmap=cmap)
         ax.set_title(title, fontsize=10)
     return fig
+
+
+def path_animation(fig, ax, paths, n_frames=50, interval=100):
+    """An animation that draws optimizer paths on `ax`, step by step.
+
+    paths: {label: (T + 1, 2) tensor or array of points, start included}, all of the
+        same length; each path is drawn in the next colour of the course palette.
+    n_frames: frames in the animation, spread evenly over the T steps; interval: ms per
+        frame. Returns a matplotlib FuncAnimation; in a notebook, show it with
+        IPython.display.HTML(animation.to_jshtml()), then close the figure.
+    """
+    from matplotlib.animation import FuncAnimation
+    if not paths:
+        raise ValueError("paths is empty; expected at least one path")
+    lengths = {len(p) for p in paths.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"paths must all have the same length, got lengths {sorted(lengths)}")
+    if isinstance(n_frames, bool) or not isinstance(n_frames, int) or n_frames < 1:
+        raise ValueError(f"n_frames must be a positive int, got {n_frames!r}")
+    length = lengths.pop()
+    paths = {label: _numpy(path) for label, path in paths.items()}
+    lines, heads = [], []
+    for label, path in paths.items():
+        (line,) = ax.plot([], [], "-", linewidth=1.5, label=label)
+        (head,) = ax.plot([], [], "o", color=line.get_color())
+        lines.append(line)
+        heads.append(head)
+    ax.legend(loc="upper left", frameon=True)
+    title = ax.set_title("")
+    ends = [round(1 + k * (length - 1) / max(n_frames - 1, 1)) for k in range(n_frames)]
+
+    def draw(frame):
+        end = ends[frame]
+        for line, head, path in zip(lines, heads, paths.values()):
+            line.set_data(path[:end, 0], path[:end, 1])
+            head.set_data(path[end - 1:end, 0], path[end - 1:end, 1])
+        title.set_text(f"after {end - 1} steps")
+        return (*lines, *heads, title)
+
+    return FuncAnimation(fig, draw, frames=n_frames, interval=interval, blit=False)
+
+
+def _numpy(values):
+    """A NumPy array of a tensor (on any device) or array-like."""
+    if hasattr(values, "detach"):
+        values = values.detach().cpu()
+    return np.asarray(values)
+
+
+def animation_html(animation, dpi=60):
+    """Render a matplotlib animation for a notebook page; returns an IPython HTML object.
+
+    The frames are embedded as JPEG images at `dpi` dots per inch, small enough to keep a
+    committed notebook light, with JavaScript controls to play them; the animation's
+    figure is closed so that it is not also shown as a still image.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML
+    with plt.rc_context({"animation.frame_format": "jpeg", "savefig.dpi": dpi}):
+        page = animation.to_jshtml(default_mode="once")
+    plt.close(animation._fig)
+    return HTML(page)

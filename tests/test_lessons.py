@@ -40,6 +40,8 @@ def test_committed_notebook_holds_the_outputs_of_one_complete_run(md):
     # executed top to bottom in one kernel (the Colab cell runs too, doing nothing here)
     assert counts == list(range(1, len(code) + 1))
     assert not any(o["output_type"] == "error" for c in code for o in c["outputs"])
+    warnings = [o["text"] for c in code for o in c["outputs"] if o.get("name") == "stderr"]
+    assert not warnings, f"the lesson printed to stderr (a warning?): {warnings[0]}"
     figures = [o for c in code for o in c["outputs"] if "image/png" in o.get("data", {})]
     assert figures, "a lesson without a single figure"
 

@@ -1,0 +1,57 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from helpers import COLORS, image_grid, path_animation, use_course_style  # noqa: E402
+
+
+def test_course_style_cycles_through_the_palette():
+    use_course_style()
+    cycle = [c["color"] for c in matplotlib.rcParams["axes.prop_cycle"]]
+    assert cycle[:3] == [COLORS["blue"], COLORS["orange"], COLORS["green"]]
+
+
+def test_image_grid_draws_one_titled_image_per_input():
+    fig = image_grid(torch.rand(10, 784), [str(i) for i in range(10)], n_cols=4)
+    titled = [ax for ax in fig.axes if ax.get_title()]
+    assert len(fig.axes) == 12 and len(titled) == 10
+    assert titled[3].images[0].get_array().shape == (28, 28)
+    plt.close(fig)
+
+
+def test_image_grid_needs_a_title_per_image():
+    with pytest.raises(ValueError, match="3 images but 2 titles"):
+        image_grid(torch.rand(3, 16), ["a", "b"])
+
+
+def test_path_animation_renders_to_html_and_ends_with_the_whole_paths():
+    fig, ax = plt.subplots(figsize=(2, 2), dpi=30)
+    paths = {"a": torch.rand(101, 2), "b": torch.rand(101, 2)}
+    animation = path_animation(fig, ax, paths, n_frames=3)
+    html = animation.to_jshtml()
+    assert html.count("data:image/png;base64") == 3
+    animation._func(2)  # the last frame
+    for line in ax.lines[::2]:
+        assert len(line.get_xdata()) == 101
+    assert ax.get_title() == "after 100 steps"
+    plt.close(fig)
+
+
+def test_path_animation_rejects_paths_of_different_lengths():
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match="same length"):
+        path_animation(fig, ax, {"a": torch.rand(5, 2), "b": torch.rand(6, 2)})
+    plt.close(fig)
+
+
+def test_animation_html_embeds_jpeg_frames_and_closes_the_figure():
+    from helpers import animation_html
+    fig, ax = plt.subplots(figsize=(2, 2))
+    animation = path_animation(fig, ax, {"a": torch.rand(11, 2)}, n_frames=4)
+    page = animation_html(animation, dpi=20)
+    assert page.data.count("data:image/jpeg;base64") == 4
+    assert not plt.fignum_exists(fig.number)
