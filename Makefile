@@ -1,5 +1,6 @@
 # make book       set up .venv from nothing and build the book into _build/html
-# make test       set up .venv from nothing and run every test: unit tests, nbval, a -W build
+# make test       set up .venv from nothing and run every test: a -W build, unit tests, nbval,
+#                 and the built book in a browser (installs Debian's chromium if missing)
 # make notebooks  re-execute every lesson and write its paired .ipynb with the new outputs
 #
 # Lessons that need data take it from the cache in data/, else from COURSE_DATA_MIRROR,
@@ -9,7 +10,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test notebooks clean
+.PHONY: book test notebooks chromium clean
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +25,15 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 book: $(VENV)/.installed
 	$(BIN)/jupyter-book build --all -W --keep-going .
 
-test: $(VENV)/.installed
-	$(BIN)/python -m pytest tests chapters --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval-sanitize.cfg -p no:cacheprovider
+test: $(VENV)/.installed chromium
 	$(BIN)/jupyter-book build --all -W --keep-going .
+	$(BIN)/python -m pytest tests chapters --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval-sanitize.cfg -p no:cacheprovider -rs
+
+# the browser tests drive Debian's Chromium (no browser is downloaded by Playwright)
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 notebooks: $(VENV)/.installed
 	cd chapters && ../$(BIN)/jupytext --to ipynb --execute [0-9][0-9]-*.md

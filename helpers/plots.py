@@ -116,16 +116,34 @@ def _numpy(values):
     return np.asarray(values)
 
 
-def animation_html(animation, dpi=60):
+# matplotlib's player draws its buttons with Font Awesome icons from a CDN, which are
+# missing offline; plain characters work everywhere
+_BUTTON_ICONS = {"fa fa-play fa-flip-horizontal": "\u25c0", "fa fa-fast-backward": "\u23ee",
+                 "fa fa-step-backward": "\u25c2", "fa fa-fast-forward": "\u23ed",
+                 "fa fa-step-forward": "\u25b8", "fa fa-minus": "\u2212", "fa fa-pause": "\u23f8",
+                 "fa fa-play": "\u25b6", "fa fa-plus": "+"}
+
+
+def animation_html(animation, alt, dpi=60):
     """Render a matplotlib animation for a notebook page; returns an IPython HTML object.
 
+    alt: a description of the animation for readers who cannot see it.
     The frames are embedded as JPEG images at `dpi` dots per inch, small enough to keep a
-    committed notebook light, with JavaScript controls to play them; the animation's
-    figure is closed so that it is not also shown as a still image.
+    committed notebook light, with buttons to play them that need nothing from the
+    network; the animation's figure is closed so that it is not also shown as a still.
     """
+    import re
+
     import matplotlib.pyplot as plt
     from IPython.display import HTML
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError(f"alt must be a non-empty description, got {alt!r}")
     with plt.rc_context({"animation.frame_format": "jpeg", "savefig.dpi": dpi}):
         page = animation.to_jshtml(default_mode="once")
     plt.close(animation._fig)
+    page = re.sub(r'<link rel="stylesheet"[^>]*font-awesome[^>]*>', "", page)
+    for icon, character in _BUTTON_ICONS.items():
+        page = page.replace(f'<i class="{icon}"></i>', character)
+    alt = alt.replace("&", "&amp;").replace('"', "&quot;")
+    page = page.replace('<img id="_anim_img', f'<img alt="{alt}" id="_anim_img', 1)
     return HTML(page)

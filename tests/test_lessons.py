@@ -1,6 +1,7 @@
 """The lessons as files: each MyST source has its executed notebook, in sync, in the book."""
 
 import json
+import sys
 from pathlib import Path
 
 import jupytext
@@ -8,6 +9,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 LESSONS = sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md"))
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
@@ -82,7 +84,9 @@ def test_lesson_checks_its_claims_in_hidden_cells(md):
 def test_table_of_contents_lists_every_lesson_and_nothing_else():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
-    assert files == [f"chapters/{md.stem}" for md in LESSONS]
+    lessons = [f for f in files if f.startswith("chapters/")]
+    assert lessons == [f"chapters/{md.stem}" for md in LESSONS]
+    assert {"glossary", "links", "execution-report"} <= set(files)
 
 
 def test_book_launches_colab_from_the_configured_repository():
@@ -90,3 +94,21 @@ def test_book_launches_colab_from_the_configured_repository():
     assert CONFIG["repository"]["url"].startswith("https://github.com/")
     assert CONFIG["execute"]["execute_notebooks"] == "force"
     assert "chapters/*.ipynb" in CONFIG["exclude_patterns"]
+
+
+GLOSSARY = (ROOT / "glossary.md").read_text()
+
+
+def test_glossary_defines_every_term_the_lessons_look_for():
+    from glossary_terms import FORMS
+    defined = {line.strip() for line in GLOSSARY.splitlines()
+               if line and not line.startswith((" ", "#", "`", "The ", "term"))}
+    assert set(FORMS) <= defined
+
+
+@pytest.mark.parametrize("md", LESSONS, ids=lambda p: p.stem)
+def test_lesson_links_each_glossary_term_where_it_first_uses_it(md):
+    from glossary_terms import first_uses
+    unlinked = {term: f"line {line + 1}" for term, (line, _, linked) in first_uses(md.read_text()).items()
+                if not linked}
+    assert not unlinked, f"first uses not linked to the glossary: {unlinked}"

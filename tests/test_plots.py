@@ -52,6 +52,18 @@ def test_animation_html_embeds_jpeg_frames_and_closes_the_figure():
     from helpers import animation_html
     fig, ax = plt.subplots(figsize=(2, 2))
     animation = path_animation(fig, ax, {"a": torch.rand(11, 2)}, n_frames=4)
-    page = animation_html(animation, dpi=20)
+    page = animation_html(animation, alt="a random walk", dpi=20)
     assert page.data.count("data:image/jpeg;base64") == 4
     assert not plt.fignum_exists(fig.number)
+    assert 'alt="a random walk"' in page.data
+    assert "font-awesome" not in page.data and "fa fa-" not in page.data  # works offline
+
+
+def test_animation_html_needs_a_description():
+    from helpers import animation_html
+    fig, ax = plt.subplots(figsize=(2, 2))
+    animation = path_animation(fig, ax, {"a": torch.rand(3, 2)}, n_frames=2)
+    with pytest.raises(ValueError, match="alt"):
+        animation_html(animation, alt="")
+    animation.to_jshtml()
+    plt.close(fig)
