@@ -11,13 +11,13 @@ The lessons write their training loops themselves; these modules hold the plumbi
 - `helpers.plots`: the figure style, image grids, optimizer-path animations.
 """
 
+from helpers import data, optimizers, training  # submodules: helpers.data.SOURCES, ...
 from helpers.batches import check_batch_size, endless_minibatches, minibatches, steps_per_epoch
 from helpers.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from helpers.data import load_boston, load_mnist_sample, load_sign_mnist
 from helpers.device import pick_device, seed_everything
 from helpers.plots import (COLORS, animation_html, image_grid, mark_stop, path_animation,
                            use_course_style)
-from helpers import optimizers, training  # noqa: E402  (submodules: helpers.optimizers, ...)
 
 __all__ = [
     "check_batch_size", "endless_minibatches", "minibatches", "steps_per_epoch",
