@@ -239,7 +239,7 @@ def load_sign_mnist(split, cache_dir=None):
         return _read_pixels_csv(lines)
 
 
-def main(argv=None):
+def main():
     """List the data sets, then fetch and verify each; exit status 1 if any failed."""
     cache = default_cache_dir()
     mirror = os.environ.get(MIRROR_ENV)
@@ -259,4 +259,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -30,8 +30,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def browser():
     if not (HTML / "index.html").is_file():
-        subprocess.run([sys.executable, "-m", "jupyter_book", "build", "-W", str(ROOT)],
-                       check=True)
+        jupyter_book = Path(sys.executable).with_name("jupyter-book")  # no `python -m` entry
+        subprocess.run([str(jupyter_book), "build", "-W", str(ROOT)], check=True)
     assert CHROMIUM.is_file(), "Chromium is missing: 'make test' installs Debian's chromium"
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:

@@ -158,7 +158,7 @@ def test_command_line_fetches_and_verifies_every_data_set(tmp_path, mirror_dir, 
                                                          capsys):
     monkeypatch.setenv(data.MIRROR_ENV, str(mirror_dir))
     monkeypatch.setattr(data, "default_cache_dir", lambda: tmp_path)
-    assert data.main([]) == 0
+    assert data.main() == 0
     out = capsys.readouterr().out
     for name in data.SOURCES:
         assert name in out
@@ -169,5 +169,5 @@ def test_command_line_exits_non_zero_when_a_file_cannot_be_had(tmp_path, monkeyp
     (tmp_path / "empty").mkdir()
     monkeypatch.setenv(data.MIRROR_ENV, str(tmp_path / "empty"))
     monkeypatch.setattr(data, "default_cache_dir", lambda: tmp_path / "cache")
-    assert data.main([]) == 1
+    assert data.main() == 1
     assert "FAILED" in capsys.readouterr().out
