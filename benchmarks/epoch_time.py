@@ -2,7 +2,8 @@
 
 For each model and batch size, one epoch is timed with
   (a) DataLoader(TensorDataset(x, y), shuffle=True) and torch.optim.Adam's defaults,
-  (b) the path the lessons use: helpers.training.train_epoch with Adam(fused=True),
+  (b) the path the lessons use: helpers.training.train_epoch (batches from
+      helpers.minibatches) with helpers.optimizers.FusedAdam,
   (c) the floor: forward and backward alone over batches sliced beforehand, no optimizer,
 in rounds (a, b, c, a, b, c, ...) so that a slow spell of the machine hits all three
 alike. The table gives the median epoch times and the medians of the per-round ratios
@@ -27,6 +28,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import helpers  # noqa: E402
+from helpers.optimizers import FusedAdam  # noqa: E402
 from helpers.training import train_epoch  # noqa: E402
 
 BATCH_SIZES = (8, 16, 64, 1024)
@@ -75,7 +77,7 @@ def time_dataloader(x, y, make, batch_size, device):
 
 def time_helpers(x, y, make, batch_size, device):
     model = make()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-5, fused=True)
+    optimizer = FusedAdam(model.parameters(), lr=1e-5)
     synchronize(device)
     start = time.perf_counter()
     train_epoch(model, optimizer, F.cross_entropy, x, y, batch_size)

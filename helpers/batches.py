@@ -1,4 +1,9 @@
-"""Mini-batches over tensors that are already in memory."""
+"""Mini-batches over tensors that are already in memory.
+
+A shuffled batch is gathered with one `index_select` per tensor: one copy of B rows, with
+no per-sample Python work (a `DataLoader` over a `TensorDataset` indexes and collates
+its B samples one by one).
+"""
 
 import torch
 
@@ -31,7 +36,8 @@ def _check_tensors(tensors):
     return n
 
 
-def minibatches(*tensors, batch_size, shuffle=True, drop_last=False, generator=None):
+def minibatches(*tensors, batch_size, shuffle=True, drop_last=False, generator=None,
+                order=None, reuse=False):
     """One epoch of mini-batches: yields tuples of row slices of `tensors`.
 
     tensors: one or more tensors with the same number of rows N (dim 0), for example
@@ -40,25 +46,55 @@ def minibatches(*tensors, batch_size, shuffle=True, drop_last=False, generator=N
         divide N; it is dropped if `drop_last` is true.
     shuffle: draw a new random order of the rows for this epoch (from `generator`, or
         torch's global generator); otherwise keep the stored order.
+    order: the order of the rows for this pass, a permutation of 0 ... N-1 (a tensor of
+        N indices), instead of drawing one; whoever passes it knows which rows each
+        batch holds.
+    reuse: gather every shuffled batch into the same buffers (one per tensor) instead of
+        new tensors. Faster for large batches, where fresh memory must be mapped in
+        for every batch, but each batch is overwritten by the next: use it before
+        drawing the next one, as a training step does, and never keep it.
 
     Call it once per epoch: each call is one pass, in a new order when shuffling.
     Arguments are checked when it is called, before the first batch.
     """
     n = _check_tensors(tensors)
     check_batch_size(batch_size)
-    device = tensors[0].device
-    order = (torch.randperm(n, generator=generator).to(device) if shuffle else None)
+    if order is not None:
+        _check_order(order, n)
+    elif shuffle:
+        order = torch.randperm(n, generator=generator).to(tensors[0].device)
     stop = n - n % batch_size if drop_last else n
-    return _batches(tensors, order, batch_size, stop)
+    if order is None:
+        return _slices(tensors, batch_size, stop)
+    if reuse:
+        buffers = [t.new_empty((min(batch_size, n), *t.shape[1:])) for t in tensors]
+        return _gathered_into(tensors, order, batch_size, stop, buffers)
+    return _gathered(tensors, order, batch_size, stop)
 
 
-def _batches(tensors, order, batch_size, stop):
+def _check_order(order, n):
+    if not isinstance(order, torch.Tensor) or order.shape != (n,) \
+            or order.dtype not in (torch.int64, torch.int32):
+        raise ValueError(f"order must be an integer tensor of shape ({n},), a permutation of "
+                         f"the row indices, got {order!r:.80}")
+
+
+def _slices(tensors, batch_size, stop):
     for start in range(0, stop, batch_size):
-        if order is None:
-            yield tuple(t[start:start + batch_size] for t in tensors)
-        else:
-            rows = order[start:start + batch_size]
-            yield tuple(t[rows] for t in tensors)
+        yield tuple(t[start:start + batch_size] for t in tensors)
+
+
+def _gathered(tensors, order, batch_size, stop):
+    for start in range(0, stop, batch_size):
+        rows = order[start:start + batch_size]
+        yield tuple(t.index_select(0, rows) for t in tensors)
+
+
+def _gathered_into(tensors, order, batch_size, stop, buffers):
+    for start in range(0, stop, batch_size):
+        rows = order[start:start + batch_size]
+        yield tuple(torch.index_select(t, 0, rows, out=buffer[:len(rows)])
+                    for t, buffer in zip(tensors, buffers))
 
 
 def steps_per_epoch(n, batch_size, drop_last=False):
@@ -102,5 +138,5 @@ def _endless(tensors, n, batch_size, seed, start, per_pass):
         order = torch.randperm(n, generator=generator).to(device)
         for i in range(skip, per_pass):
             rows = order[i * batch_size:(i + 1) * batch_size]
-            yield tuple(t[rows] for t in tensors)
+            yield tuple(t.index_select(0, rows) for t in tensors)
         skip = 0

@@ -1,6 +1,8 @@
-"""Which processor runs the lessons, and seeding for repeatable runs."""
+"""Which processor runs the lessons, timing it, and seeding for repeatable runs."""
 
 import random
+import statistics
+import time
 
 import numpy as np
 import torch
@@ -35,3 +37,50 @@ def seed_everything(seed):
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def device_label(device):
+    """A label for figure titles: the device and the number of CPU threads torch uses.
+
+    For example "cpu, 2 threads" or "cuda (NVIDIA H100 80GB HBM3), 16 CPU threads".
+    Timings depend on both, so every timing figure should carry it.
+    """
+    device = torch.device(device)
+    threads = torch.get_num_threads()
+    if device.type == "cpu":
+        return f"cpu, {threads} thread{'s' if threads != 1 else ''}"
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "Apple GPU"
+    return f"{device.type} ({name}), {threads} CPU thread{'s' if threads != 1 else ''}"
+
+
+def synchronize(device):
+    """Wait until `device` has finished the work queued on it (CUDA, MPS); on a CPU, nothing.
+
+    A GPU runs operations asynchronously: a Python call returns as soon as the work is
+    queued. Without this, a timer stopped after the call measures the queueing, not the work.
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def timed(fn, device, repeats=3):
+    """Median wall-clock time of fn() in seconds, over `repeats` calls after one warm-up call.
+
+    The device is synchronised before the clock starts and before it stops, so queued GPU
+    work is counted. The warm-up call is not timed (first calls allocate memory, load
+    kernels, fill caches). Timings vary from run to run: compare them within one run.
+    """
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a positive int, got {repeats!r}")
+    fn()
+    times = []
+    for _ in range(repeats):
+        synchronize(device)
+        start = time.perf_counter()
+        fn()
+        synchronize(device)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

@@ -33,22 +33,30 @@ def evaluate(model, x, y, loss_fn, batch_size=4096):
 def train_epoch(model, optimizer, loss_fn, x, y, batch_size, generator=None):
     """One epoch of mini-batch training; returns (mean loss, accuracy) over its batches.
 
-    Both are sample-weighted means over the batches as they were trained on (each batch
-    seen by the model as it was just before that batch's step), accumulated on the
-    device and read once at the end of the epoch.
+    x: inputs (N, ...); y: class labels (N,); loss_fn(logits, labels) with
+    reduction="mean". Both results are sample-weighted means over the batches as they
+    were trained on (each batch seen by the model as it was just before that batch's
+    step). The books cost next to nothing on the hot path: each step keeps its detached
+    loss and logits, and they are added up once, at the end of the epoch (one read from
+    the device, not one per step). The batches are gathered into reused buffers
+    (`minibatches(..., reuse=True)`), so `model` must not keep its inputs.
     """
     model.train()
-    total_loss = torch.zeros((), device=x.device)
-    correct = torch.zeros((), device=x.device, dtype=torch.long)
-    for xb, yb in minibatches(x, y, batch_size=batch_size, generator=generator):
+    losses, sizes, outputs = [], [], []
+    order = torch.randperm(len(x), generator=generator).to(x.device)
+    for xb, yb in minibatches(x, y, batch_size=batch_size, order=order, reuse=True):
         optimizer.zero_grad()
         logits = model(xb)
         loss = loss_fn(logits, yb)
         loss.backward()
         optimizer.step()
-        total_loss += loss.detach() * len(xb)
-        correct += (logits.argmax(dim=1) == yb).sum()
-    return total_loss.item() / len(x), correct.item() / len(x)
+        losses.append(loss.detach())
+        sizes.append(len(xb))
+        outputs.append(logits.detach())
+    batch_losses = torch.stack(losses).cpu().double()  # float64 (which MPS lacks) on the host
+    mean_loss = (batch_losses * torch.tensor(sizes, dtype=torch.float64)).sum() / len(x)
+    correct = (torch.cat(outputs).argmax(dim=1) == y[order]).sum()
+    return mean_loss.item(), correct.item() / len(x)
 
 
 def fit(model, optimizer, loss_fn, train, val, batch_size, n_epochs, generator=None,

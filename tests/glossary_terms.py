@@ -17,6 +17,8 @@ FORMS = {
     "cross-entropy": r"cross-entropy",
     "over-fitting": r"over-fitting",
     "checkpoint": r"checkpoints?",
+    "overhead-bound": r"overhead-bound",
+    "compute-bound": r"compute-bound",
     "iteration": r"iterations?",
     "momentum": r"momentum",
     "epoch": r"epochs?",

@@ -157,3 +157,29 @@ def test_steps_per_epoch_is_ceil_or_floor(n, b, drop, expected):
 def test_steps_per_epoch_rejects_a_non_positive_sample_count():
     with pytest.raises(ValueError, match="n must be"):
         steps_per_epoch(0, 4)
+
+
+def test_a_given_order_decides_which_rows_each_batch_holds():
+    x, y = torch.arange(10.0).reshape(5, 2), torch.arange(5)
+    order = torch.tensor([4, 0, 3, 1, 2])
+    batches = list(minibatches(x, y, batch_size=2, order=order))
+    assert [yb.tolist() for _, yb in batches] == [[4, 0], [3, 1], [2]]
+    assert torch.equal(batches[0][0], x[[4, 0]])
+
+
+@pytest.mark.parametrize("order", [torch.arange(4), torch.arange(5.0), [0, 1, 2, 3, 4]])
+def test_an_order_that_is_not_one_index_per_row_is_rejected(order):
+    with pytest.raises(ValueError, match=r"order must be an integer tensor of shape \(5,\)"):
+        minibatches(torch.zeros(5, 2), batch_size=2, order=order)
+
+
+def test_reused_buffers_hold_the_same_batches_one_at_a_time():
+    x, y = torch.randn(11, 3), torch.arange(11)
+    fresh = [tuple(t.clone() for t in batch) for batch in
+             minibatches(x, y, batch_size=4, generator=torch.Generator().manual_seed(5))]
+    reused = minibatches(x, y, batch_size=4, generator=torch.Generator().manual_seed(5), reuse=True)
+    first = None
+    for (xb, yb), (xf, yf) in zip(reused, fresh, strict=True):
+        assert torch.equal(xb, xf) and torch.equal(yb, yf)
+        first = xb if first is None else first
+    assert first.untyped_storage().data_ptr() == xb.untyped_storage().data_ptr()  # one buffer

@@ -1,9 +1,12 @@
 """The from-scratch optimizers take the same steps as torch.optim, step by step."""
 
+import copy
+
 import pytest
 import torch
+import torch.nn.functional as F
 
-from helpers.optimizers import adam_step, gradient_descent_step, momentum_step
+from helpers.optimizers import FusedAdam, adam_step, gradient_descent_step, momentum_step
 
 
 def rosenbrock(w):
@@ -109,3 +112,55 @@ def test_steps_do_not_modify_their_inputs():
 def test_invalid_hyperparameters_are_rejected_naming_them(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def mlp_and_batches(seed=0):
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(20, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    g = torch.Generator().manual_seed(seed)
+    return model, [(torch.randn(16, 20, generator=g), torch.randint(0, 3, (16,), generator=g))
+                   for _ in range(30)]
+
+
+@pytest.mark.parametrize("lr, betas, eps", [(1e-3, (0.9, 0.999), 1e-8), (0.05, (0.5, 0.9), 1e-4)])
+def test_fused_adam_takes_bit_for_bit_the_steps_of_torch_fused_adam(lr, betas, eps):
+    mine, batches = mlp_and_batches()
+    reference = copy.deepcopy(mine)
+    ours = FusedAdam(mine.parameters(), lr=lr, betas=betas, eps=eps)
+    torchs = torch.optim.Adam(reference.parameters(), lr=lr, betas=betas, eps=eps, fused=True)
+    for xb, yb in batches:
+        for model, optimizer in ((mine, ours), (reference, torchs)):
+            optimizer.zero_grad()
+            F.cross_entropy(model(xb), yb).backward()
+            optimizer.step()
+        for a, b in zip(mine.parameters(), reference.parameters()):
+            assert torch.equal(a, b)
+    assert not torch.equal(mine[0].weight, mlp_and_batches()[0][0].weight)  # it did move
+
+
+def test_fused_adam_zero_grad_forgets_the_gradients():
+    model, [(xb, yb), *_] = mlp_and_batches()
+    optimizer = FusedAdam(model.parameters())
+    F.cross_entropy(model(xb), yb).backward()
+    optimizer.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_fused_adam_step_without_gradients_names_the_parameter():
+    model, _ = mlp_and_batches()
+    with pytest.raises(RuntimeError, match=r"params\[0\] has no gradient"):
+        FusedAdam(model.parameters()).step()
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"params": []}, ValueError, "params is empty"),
+    ({"params": [torch.zeros(3, dtype=torch.long)]}, TypeError, r"params\[0\].*floating"),
+    ({"params": [torch.zeros(3), "w"]}, TypeError, r"params\[1\]"),
+    ({"lr": -0.1}, ValueError, "lr"),
+    ({"betas": (0.9, 1.0)}, ValueError, r"betas\[1\]"),
+    ({"eps": 0.0}, ValueError, "eps"),
+])
+def test_fused_adam_rejects_invalid_arguments_naming_them(kwargs, error, name):
+    arguments = {"params": [torch.zeros(3, requires_grad=True)], **kwargs}
+    with pytest.raises(error, match=name):
+        FusedAdam(**arguments)
