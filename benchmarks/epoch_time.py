@@ -56,54 +56,58 @@ def mnist(device):
     return "MNIST sample, 784-50-10 MLP", pixels[:8000].to(device), digits[:8000].to(device), make
 
 
-def synchronize(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def time_dataloader(x, y, make, batch_size, device):
+def dataloader_epoch(x, y, make, batch_size):
+    """(a): DataLoader(TensorDataset, shuffle=True) and torch.optim.Adam's defaults."""
     model = make()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-5)
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
-    synchronize(device)
-    start = time.perf_counter()
-    for xb, yb in loader:
-        optimizer.zero_grad()
-        F.cross_entropy(model(xb), yb).backward()
-        optimizer.step()
-    synchronize(device)
-    return time.perf_counter() - start
+
+    def run():
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            F.cross_entropy(model(xb), yb).backward()
+            optimizer.step()
+    return run
 
 
-def time_helpers(x, y, make, batch_size, device):
+def helpers_epoch(x, y, make, batch_size):
+    """(b): the lessons' path, helpers.training.train_epoch with FusedAdam."""
     model = make()
     optimizer = FusedAdam(model.parameters(), lr=1e-5)
-    synchronize(device)
-    start = time.perf_counter()
-    train_epoch(model, optimizer, F.cross_entropy, x, y, batch_size)
-    synchronize(device)
-    return time.perf_counter() - start
+    return lambda: train_epoch(model, optimizer, F.cross_entropy, x, y, batch_size)
 
 
-def time_floor(x, y, make, batch_size, device):
+def floor_epoch(x, y, make, batch_size):
+    """(c): forward and backward alone, over batches sliced beforehand."""
     model = make()
     batches = [(x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(x), batch_size)]
-    synchronize(device)
+
+    def run():
+        for xb, yb in batches:
+            model.zero_grad()
+            F.cross_entropy(model(xb), yb).backward()
+    return run
+
+
+PATHS = {"a": dataloader_epoch, "b": helpers_epoch, "c": floor_epoch}
+
+
+def clock(run, device):
+    """Seconds of one call of run(), with the device's queued work counted."""
+    helpers.synchronize(device)
     start = time.perf_counter()
-    for xb, yb in batches:
-        model.zero_grad()
-        F.cross_entropy(model(xb), yb).backward()
-    synchronize(device)
+    run()
+    helpers.synchronize(device)
     return time.perf_counter() - start
 
 
 def measure(name, x, y, make, batch_size, rounds, device):
-    times = {"a": [], "b": [], "c": []}
-    for path, timer in (("a", time_dataloader), ("b", time_helpers), ("c", time_floor)):
-        timer(x, y, make, batch_size, device)  # warm-up
+    for setup in PATHS.values():
+        clock(setup(x, y, make, batch_size), device)  # warm-up
+    times = {path: [] for path in PATHS}
     for _ in range(rounds):
-        for path, timer in (("a", time_dataloader), ("b", time_helpers), ("c", time_floor)):
-            times[path].append(timer(x, y, make, batch_size, device))
+        for path, setup in PATHS.items():
+            times[path].append(clock(setup(x, y, make, batch_size), device))
     return {
         "model": name, "batch_size": batch_size, "samples": len(x),
         "seconds_a": statistics.median(times["a"]),

@@ -93,7 +93,9 @@ def _gathered(tensors, order, batch_size, stop):
 def _gathered_into(tensors, order, batch_size, stop, buffers):
     for start in range(0, stop, batch_size):
         rows = order[start:start + batch_size]
-        yield tuple(torch.index_select(t, 0, rows, out=buffer[:len(rows)])
+        if len(rows) < len(buffers[0]):                  # the last, smaller batch
+            buffers = [buffer[:len(rows)] for buffer in buffers]
+        yield tuple(torch.index_select(t, 0, rows, out=buffer)
                     for t, buffer in zip(tensors, buffers))
 
 

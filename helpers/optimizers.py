@@ -21,6 +21,11 @@ def _check_lr(lr):
         raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
 
 
+def _check_eps(eps):
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+        raise ValueError(f"eps must be a number > 0, got {eps!r}")
+
+
 def _check_beta(name, beta):
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 <= beta < 1:
         raise ValueError(f"{name} must be a number in [0, 1), got {beta!r}")
@@ -66,8 +71,7 @@ def adam_step(w, g, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
     _check_beta("betas[1]", beta2)
     if isinstance(t, bool) or not isinstance(t, int) or t < 1:
         raise ValueError(f"t must be the step number, an int >= 1, got {t!r}")
-    if not eps > 0:
-        raise ValueError(f"eps must be > 0, got {eps!r}")
+    _check_eps(eps)
     m = beta1 * m + (1 - beta1) * g
     v = beta2 * v + (1 - beta2) * g * g
     m_hat = m / (1 - beta1**t)
@@ -106,8 +110,7 @@ class FusedAdam:
         _check_lr(lr)
         _check_beta("betas[0]", betas[0])
         _check_beta("betas[1]", betas[1])
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-            raise ValueError(f"eps must be a number > 0, got {eps!r}")
+        _check_eps(eps)
         self.lr, (self.beta1, self.beta2), self.eps = lr, betas, eps
         self.exp_avgs = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sqs = [torch.zeros_like(p) for p in self.params]
