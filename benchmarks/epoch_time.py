@@ -3,8 +3,9 @@
 For each model and batch size, one epoch is timed with
   (a) DataLoader(TensorDataset(x, y), shuffle=True) and torch.optim.Adam's defaults,
   (b) the path the lessons use: helpers.training.train_epoch (batches from
-      helpers.minibatches) with helpers.optimizers.FusedAdam,
+      helpers.minibatches, one CPU thread for a small step) with helpers.optimizers.FusedAdam,
   (c) the floor: forward and backward alone over batches sliced beforehand, no optimizer,
+      on the CPU threads (b) uses,
 in rounds (a, b, c, a, b, c, ...) so that a slow spell of the machine hits all three
 alike. The table gives the median epoch times and the medians of the per-round ratios
 a/b and b/c; the same numbers go to a JSON file.
@@ -28,8 +29,9 @@ from torch.utils.data import DataLoader, TensorDataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import helpers  # noqa: E402
+from helpers.device import cpu_threads  # noqa: E402
 from helpers.optimizers import FusedAdam  # noqa: E402
-from helpers.training import train_epoch  # noqa: E402
+from helpers.training import threads_for, train_epoch  # noqa: E402
 
 BATCH_SIZES = (8, 16, 64, 1024)
 
@@ -78,14 +80,17 @@ def helpers_epoch(x, y, make, batch_size):
 
 
 def floor_epoch(x, y, make, batch_size):
-    """(c): forward and backward alone, over batches sliced beforehand."""
+    """(c): forward and backward alone, over batches sliced beforehand, on as many CPU
+    threads as (b) uses."""
     model = make()
     batches = [(x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+    threads = threads_for(model, batch_size) if x.device.type == "cpu" else torch.get_num_threads()
 
     def run():
-        for xb, yb in batches:
-            model.zero_grad()
-            F.cross_entropy(model(xb), yb).backward()
+        with cpu_threads(threads):
+            for xb, yb in batches:
+                model.zero_grad()
+                F.cross_entropy(model(xb), yb).backward()
     return run
 
 
@@ -110,6 +115,7 @@ def measure(name, x, y, make, batch_size, rounds, device):
             times[path].append(clock(setup(x, y, make, batch_size), device))
     return {
         "model": name, "batch_size": batch_size, "samples": len(x),
+        "threads_b_c": threads_for(make(), batch_size) if device.type == "cpu" else None,
         "seconds_a": statistics.median(times["a"]),
         "seconds_b": statistics.median(times["b"]),
         "seconds_c": statistics.median(times["c"]),
@@ -136,7 +142,7 @@ def main(argv=None):
     print(f"{machine['device']} ({machine.get('gpu', machine['processor'])}), "
           f"{machine['threads']} threads, torch {machine['torch']}; medians of {args.rounds} rounds")
     print(f"{'model':42s} {'batch':>5s} {'(a) s':>7s} {'(b) s':>7s} {'(c) s':>7s} "
-          f"{'a/b':>5s} {'b/c':>5s}")
+          f"{'a/b':>5s} {'b/c':>5s} {'threads (b), (c)':>16s}")
     rows = []
     for load in (sign_language, mnist):
         name, x, y, make = load(device)
@@ -144,8 +150,8 @@ def main(argv=None):
             row = measure(name, x, y, make, batch_size, args.rounds, device)
             rows.append(row)
             print(f"{name:42s} {batch_size:5d} {row['seconds_a']:7.3f} {row['seconds_b']:7.3f} "
-                  f"{row['seconds_c']:7.3f} {row['a_over_b']:5.2f} {row['b_over_c']:5.2f}",
-                  flush=True)
+                  f"{row['seconds_c']:7.3f} {row['a_over_b']:5.2f} {row['b_over_c']:5.2f} "
+                  f"{row['threads_b_c'] or '-':>16}", flush=True)
     if args.out:
         args.out.write_text(json.dumps({"machine": machine, "rounds": args.rounds,
                                         "results": rows}, indent=2) + "\n")

@@ -3,7 +3,8 @@
 The lessons write their training loops themselves; these modules hold the plumbing:
 
 - `helpers.data`: the data sets, fetched, cached and sha256-verified;
-- `helpers.device`: picking CUDA, MPS or the CPU, timing work on it, and seeding;
+- `helpers.device`: picking CUDA, MPS or the CPU, setting its CPU threads, timing work
+  on it, and seeding;
 - `helpers.batches`: mini-batches over tensors in memory, one epoch or an endless stream;
 - `helpers.training`: a classifier training loop that keeps the books, and evaluation;
 - `helpers.checkpoints`: saving and resuming a training run;

@@ -50,9 +50,10 @@ def minibatches(*tensors, batch_size, shuffle=True, drop_last=False, generator=N
         N indices), instead of drawing one; whoever passes it knows which rows each
         batch holds.
     reuse: gather every shuffled batch into the same buffers (one per tensor) instead of
-        new tensors. Faster for large batches, where fresh memory must be mapped in
-        for every batch, but each batch is overwritten by the next: use it before
-        drawing the next one, as a training step does, and never keep it.
+        new tensors, and hand the buffers on to the next pass that wants the same shapes.
+        Faster for large batches, where fresh memory must be mapped in page by page,
+        but each batch is overwritten by the next: use it before drawing the next one,
+        as a training step does, and never keep it.
 
     Call it once per epoch: each call is one pass, in a new order when shuffling.
     Arguments are checked when it is called, before the first batch.
@@ -67,9 +68,16 @@ def minibatches(*tensors, batch_size, shuffle=True, drop_last=False, generator=N
     if order is None:
         return _slices(tensors, batch_size, stop)
     if reuse:
-        buffers = [t.new_empty((min(batch_size, n), *t.shape[1:])) for t in tensors]
-        return _gathered_into(tensors, order, batch_size, stop, buffers)
+        key = tuple(((min(batch_size, n), *t.shape[1:]), t.dtype, t.device) for t in tensors)
+        buffers = _spare_buffers.pop(key, None) or [t.new_empty(k[0]) for t, k in zip(tensors, key)]
+        return _gathered_into(tensors, order, batch_size, stop, key, buffers)
     return _gathered(tensors, order, batch_size, stop)
+
+
+# The buffers of the last pass with reuse=True that ran to its end, kept for the next pass
+# with the same shapes: fresh memory of a few megabytes is mapped in by the operating
+# system one 4 KB page at a time, which on a CPU costs as much as gathering into it.
+_spare_buffers = {}
 
 
 def _check_order(order, n):
@@ -90,13 +98,16 @@ def _gathered(tensors, order, batch_size, stop):
         yield tuple(t.index_select(0, rows) for t in tensors)
 
 
-def _gathered_into(tensors, order, batch_size, stop, buffers):
+def _gathered_into(tensors, order, batch_size, stop, key, buffers):
+    whole = buffers
     for start in range(0, stop, batch_size):
         rows = order[start:start + batch_size]
         if len(rows) < len(buffers[0]):                  # the last, smaller batch
             buffers = [buffer[:len(rows)] for buffer in buffers]
         yield tuple(torch.index_select(t, 0, rows, out=buffer)
                     for t, buffer in zip(tensors, buffers))
+    _spare_buffers.clear()                               # keep one set of buffers at most
+    _spare_buffers[key] = whole
 
 
 def steps_per_epoch(n, batch_size, drop_last=False):

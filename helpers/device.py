@@ -1,5 +1,6 @@
-"""Which processor runs the lessons, timing it, and seeding for repeatable runs."""
+"""Which processor runs the lessons, its CPU threads, timing work on it, and seeding."""
 
+import contextlib
 import random
 import statistics
 import time
@@ -51,6 +52,23 @@ def device_label(device):
         return f"cpu, {threads} thread{'s' if threads != 1 else ''}"
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "Apple GPU"
     return f"{device.type} ({name}), {threads} CPU thread{'s' if threads != 1 else ''}"
+
+
+@contextlib.contextmanager
+def cpu_threads(n):
+    """Run the body of a `with` block with torch using `n` CPU threads; restore the count after.
+
+    Threads share the work of one operation, and handing work to a thread that has gone
+    to sleep costs tens of microseconds: more than a tiny operation takes alone.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int (a number of threads), got {n!r}")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def synchronize(device):

@@ -1,12 +1,14 @@
 """A training loop for classifiers that keeps the books: per-epoch loss and accuracy on the
 training and validation sets, time per epoch, and the weights of the best epoch."""
 
+import contextlib
 import copy
 import time
 
 import torch
 
 from helpers.batches import check_batch_size, minibatches
+from helpers.device import cpu_threads
 
 
 def evaluate(model, x, y, loss_fn, batch_size=4096):
@@ -30,7 +32,23 @@ def evaluate(model, x, y, loss_fn, batch_size=4096):
     return total_loss / len(x), correct / len(x)
 
 
-def train_epoch(model, optimizer, loss_fn, x, y, batch_size, generator=None):
+SMALL_STEP = 2**20  # multiply-adds in one forward pass of a batch; below it, one CPU thread
+
+
+def threads_for(model, batch_size):
+    """The CPU threads `train_epoch` uses by default: 1 for a small step, else torch's setting.
+
+    A step is small when batch_size x the model's number of weights, about the
+    multiply-adds of a batch's forward pass through a linear or fully connected model, is
+    below SMALL_STEP. Such a step is a string of tiny operations: waking a second
+    thread for one of them costs more than the thread saves.
+    """
+    check_batch_size(batch_size)
+    weights = sum(p.numel() for p in model.parameters())
+    return 1 if batch_size * weights < SMALL_STEP else torch.get_num_threads()
+
+
+def train_epoch(model, optimizer, loss_fn, x, y, batch_size, generator=None, threads=None):
     """One epoch of mini-batch training; returns (mean loss, accuracy) over its batches.
 
     x: inputs (N, ...); y: class labels (N,); loss_fn(logits, labels) with
@@ -40,22 +58,33 @@ def train_epoch(model, optimizer, loss_fn, x, y, batch_size, generator=None):
     loss and logits, and they are added up once, at the end of the epoch (one read from
     the device, not one per step). The batches are gathered into reused buffers
     (`minibatches(..., reuse=True)`), so `model` must not keep its inputs.
+    threads: CPU threads for the epoch when x is on the CPU (ignored on a GPU); by
+        default `threads_for(model, batch_size)`: one for a small step, where a second
+        thread costs more than it saves, and torch's setting otherwise.
     """
+    check_batch_size(batch_size)
+    if len(y) != len(x):
+        raise ValueError(f"y has {len(y)} labels for the {len(x)} rows of x; expected one per row")
+    if threads is None:
+        threads = threads_for(model, batch_size)
     model.train()
-    losses, sizes, outputs = [], [], []
     order = torch.randperm(len(x), generator=generator).to(x.device)
-    for xb, yb in minibatches(x, y, batch_size=batch_size, order=order, reuse=True):
-        optimizer.zero_grad()
-        logits = model(xb)
-        loss = loss_fn(logits, yb)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.detach())
-        sizes.append(len(xb))
-        outputs.append(logits.detach())
+    labels = y.index_select(0, order)  # the labels in the order this epoch trains on them
+    with cpu_threads(threads) if x.device.type == "cpu" else contextlib.nullcontext():
+        losses, sizes, outputs = [], [], []
+        batches = minibatches(x, batch_size=batch_size, order=order, reuse=True)
+        for (xb,), yb in zip(batches, labels.split(batch_size)):
+            optimizer.zero_grad()
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.detach())
+            sizes.append(len(xb))
+            outputs.append(logits.detach())
     batch_losses = torch.stack(losses).cpu().double()  # float64 (which MPS lacks) on the host
     mean_loss = (batch_losses * torch.tensor(sizes, dtype=torch.float64)).sum() / len(x)
-    correct = (torch.cat(outputs).argmax(dim=1) == y[order]).sum()
+    correct = (torch.cat(outputs).argmax(dim=1) == labels).sum()
     return mean_loss.item(), correct.item() / len(x)
 
 

@@ -183,3 +183,29 @@ def test_reused_buffers_hold_the_same_batches_one_at_a_time():
         assert torch.equal(xb, xf) and torch.equal(yb, yf)
         first = xb if first is None else first
     assert first.untyped_storage().data_ptr() == xb.untyped_storage().data_ptr()  # one buffer
+
+
+def buffer_of(batch):
+    return batch[0].untyped_storage().data_ptr()
+
+
+def test_a_finished_pass_hands_its_buffers_to_the_next_pass_of_the_same_shapes():
+    x, y = torch.randn(12, 3), torch.arange(12)
+    first = [buffer_of(batch) for batch in minibatches(x, y, batch_size=4, reuse=True)]
+    second = [buffer_of(batch) for batch in minibatches(x, y, batch_size=4, reuse=True)]
+    assert set(first) == set(second) and len(set(first)) == 1
+    other_shape = next(minibatches(x, y, batch_size=3, reuse=True))
+    assert buffer_of(other_shape) != first[0]
+
+
+def test_passes_running_at_the_same_time_never_share_buffers():
+    x = torch.randn(12, 3)
+    list(minibatches(x, batch_size=4, reuse=True))                 # leaves buffers behind
+    outer = minibatches(x, batch_size=4, reuse=True)
+    inner = minibatches(x, batch_size=4, reuse=True)
+    outer_batch = next(outer)
+    kept = outer_batch[0].clone()
+    for _ in inner:                                                # runs to its end meanwhile
+        pass
+    assert buffer_of(next(minibatches(x, batch_size=4, reuse=True))) != buffer_of(outer_batch)
+    assert torch.equal(outer_batch[0], kept)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from helpers import pick_device, seed_everything, synchronize, timed
-from helpers.device import device_label
+from helpers.device import cpu_threads, device_label
 
 
 def test_device_falls_back_to_the_cpu_and_says_so(capsys, monkeypatch):
@@ -74,3 +74,21 @@ def test_timed_rejects_a_repeat_count_that_is_not_a_positive_int(bad):
 
 def test_synchronize_on_a_cpu_returns_at_once():
     assert synchronize("cpu") is None
+
+
+def test_cpu_threads_sets_the_thread_count_inside_the_block_and_restores_it_after():
+    before = torch.get_num_threads()
+    with cpu_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(KeyError):
+        with cpu_threads(1):
+            raise KeyError("an error inside the block")
+    assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_cpu_threads_rejects_a_count_that_is_not_a_positive_int(bad):
+    with pytest.raises(ValueError, match=rf"n must be a positive int .*got {bad!r}"):
+        with cpu_threads(bad):
+            pass

@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from helpers import minibatches
-from helpers.training import evaluate, fit, train_epoch
+from helpers.training import evaluate, fit, threads_for, train_epoch
 
 
 def blobs(n, seed):
@@ -85,3 +85,36 @@ def test_fit_rejects_invalid_arguments_naming_them(kwargs, error, name):
     with pytest.raises(error, match=name):
         fit(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy,
             blobs(10, 0), blobs(10, 1), **kwargs)
+
+
+class ThreadSpy(torch.nn.Module):
+    """A linear model of 1000 weights that records the thread count of every forward pass."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(2, 500, bias=False)
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append(torch.get_num_threads())
+        return self.linear(x)
+
+
+def test_small_steps_train_on_one_cpu_thread_and_large_ones_on_torchs_setting():
+    x, y = blobs(3000, 4)
+    default = torch.get_num_threads()
+    for batch_size, expected in ((16, 1), (2000, default)):   # 16k and 2M multiply-adds
+        model = ThreadSpy()
+        assert threads_for(model, batch_size) == expected
+        train_epoch(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy,
+                    x, y, batch_size)
+        assert set(model.seen) == {expected}
+        assert torch.get_num_threads() == default
+
+
+def test_train_epoch_rejects_labels_that_do_not_match_the_rows():
+    x, y = blobs(20, 5)
+    model = make()
+    with pytest.raises(ValueError, match="y has 19 labels for the 20 rows of x"):
+        train_epoch(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy,
+                    x, y[:19], 4)
