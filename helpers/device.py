@@ -48,10 +48,11 @@ def device_label(device):
     """
     device = torch.device(device)
     threads = torch.get_num_threads()
+    plural = "s" if threads != 1 else ""
     if device.type == "cpu":
-        return f"cpu, {threads} thread{'s' if threads != 1 else ''}"
+        return f"cpu, {threads} thread{plural}"
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "Apple GPU"
-    return f"{device.type} ({name}), {threads} CPU thread{'s' if threads != 1 else ''}"
+    return f"{device.type} ({name}), {threads} CPU thread{plural}"
 
 
 @contextlib.contextmanager

@@ -1,5 +1,7 @@
 """The course's figure style: one colour-blind-safe palette and a few shared touches."""
 
+import re
+
 import matplotlib as mpl
 import numpy as np
 from cycler import cycler
@@ -132,8 +134,6 @@ def animation_html(animation, alt, dpi=60):
     committed notebook light, with buttons to play them that need nothing from the
     network; the animation's figure is closed so that it is not also shown as a still.
     """
-    import re
-
     import matplotlib.pyplot as plt
     from IPython.display import HTML
     if not isinstance(alt, str) or not alt.strip():

@@ -70,20 +70,21 @@ def train_epoch(model, optimizer, loss_fn, x, y, batch_size, generator=None, thr
     model.train()
     order = torch.randperm(len(x), generator=generator).to(x.device)
     labels = y.index_select(0, order)  # the labels in the order this epoch trains on them
+    label_batches = labels.split(batch_size)
     with cpu_threads(threads) if x.device.type == "cpu" else contextlib.nullcontext():
-        losses, sizes, outputs = [], [], []
+        losses, outputs = [], []
         batches = minibatches(x, batch_size=batch_size, order=order, reuse=True)
-        for (xb,), yb in zip(batches, labels.split(batch_size)):
+        for (xb,), yb in zip(batches, label_batches):
             optimizer.zero_grad()
             logits = model(xb)
             loss = loss_fn(logits, yb)
             loss.backward()
             optimizer.step()
             losses.append(loss.detach())
-            sizes.append(len(xb))
             outputs.append(logits.detach())
     batch_losses = torch.stack(losses).cpu().double()  # float64 (which MPS lacks) on the host
-    mean_loss = (batch_losses * torch.tensor(sizes, dtype=torch.float64)).sum() / len(x)
+    sizes = torch.tensor([len(yb) for yb in label_batches], dtype=torch.float64)
+    mean_loss = (batch_losses * sizes).sum() / len(x)
     correct = (torch.cat(outputs).argmax(dim=1) == labels).sum()
     return mean_loss.item(), correct.item() / len(x)
 
