@@ -90,14 +90,15 @@ def train_epoch(model, optimizer, loss_fn, x, y, batch_size, generator=None, thr
 
 
 def fit(model, optimizer, loss_fn, train, val, batch_size, n_epochs, generator=None,
-        restore_best=True):
+        restore_best=True, threads=None):
     """Train for `n_epochs` epochs; record every epoch; keep the best weights by val loss.
 
     train, val: (x, y) pairs of tensors, inputs (N, ...) and class labels (N,).
     Returns a dict of per-epoch lists, "train_loss", "train_acc", "val_loss", "val_acc"
     and "seconds" (wall time of the training part of each epoch), plus "best_epoch"
     (counted from 1). With `restore_best`, the model ends with the weights of the epoch
-    with the lowest validation loss, copied when they were reached.
+    with the lowest validation loss, copied when they were reached. threads: passed on to
+    `train_epoch` (CPU threads for training; default `threads_for(model, batch_size)`).
     """
     check_batch_size(batch_size)
     if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 1:
@@ -107,7 +108,7 @@ def fit(model, optimizer, loss_fn, train, val, batch_size, n_epochs, generator=N
     for epoch in range(1, n_epochs + 1):
         start = time.perf_counter()
         train_loss, train_acc = train_epoch(model, optimizer, loss_fn, *train, batch_size,
-                                            generator)
+                                            generator, threads)
         history["seconds"].append(time.perf_counter() - start)
         val_loss, val_acc = evaluate(model, *val, loss_fn)
         for key, value in zip(("train_loss", "train_acc", "val_loss", "val_acc"),

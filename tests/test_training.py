@@ -112,6 +112,14 @@ def test_small_steps_train_on_one_cpu_thread_and_large_ones_on_torchs_setting():
         assert torch.get_num_threads() == default
 
 
+def test_fit_trains_on_the_threads_it_is_given():
+    x, y = blobs(64, 4)
+    model = ThreadSpy()
+    fit(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy, (x, y), (x, y),
+        batch_size=16, n_epochs=1, threads=2)
+    assert set(model.seen[:4]) == {2}   # the four training steps; evaluation follows
+
+
 def test_train_epoch_rejects_labels_that_do_not_match_the_rows():
     x, y = blobs(20, 5)
     model = make()
