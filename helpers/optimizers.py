@@ -31,8 +31,21 @@ def _check_beta(name, beta):
         raise ValueError(f"{name} must be a number in [0, 1), got {beta!r}")
 
 
+def _check_step_number(t):
+    if isinstance(t, bool) or not isinstance(t, int) or t < 1:
+        raise ValueError(f"t must be the step number, an int >= 1, got {t!r}")
+
+
+def _check_adam(lr, betas, t, eps):
+    _check_lr(lr)
+    _check_beta("betas[0]", betas[0])
+    _check_beta("betas[1]", betas[1])
+    _check_step_number(t)
+    _check_eps(eps)
+
+
 def gradient_descent_step(w, g, lr):
-    """w - lr * g: one step of plain gradient descent."""
+    """One step of gradient descent; returns the new w."""
     _check_lr(lr)
     return w - lr * g
 
@@ -41,10 +54,10 @@ def momentum_step(w, g, velocity, lr, beta, convention="pytorch"):
     """One step of gradient descent with momentum; returns (new w, new velocity).
 
     velocity: the previous velocity, zeros before the first step (same shape as w).
-    convention: "pytorch", v <- beta * v + g, as torch.optim.SGD(momentum=beta);
-        or "average", v <- beta * v + (1 - beta) * g, an exponential moving average of
-        the gradients. Then w <- w - lr * v. The two differ by a factor 1 / (1 - beta)
-        in the effective learning rate once the velocity has built up.
+    convention: "pytorch" adds the gradient to the decayed velocity, as
+        torch.optim.SGD(momentum=beta) does; "average" keeps a moving average of the
+        gradients instead, and so, once the velocity has built up, steps 1 / (1 - beta)
+        times less far at the same lr.
     """
     _check_lr(lr)
     _check_beta("beta", beta)
@@ -57,26 +70,20 @@ def momentum_step(w, g, velocity, lr, beta, convention="pytorch"):
     return w - lr * velocity, velocity
 
 
-def adam_step(w, g, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
-    """One step of Adam (Kingma & Ba, 2015) with bias correction; returns (w, m, v).
+def adam_step(w, g, m, s, t, lr, betas=(0.9, 0.999), eps=1e-8):
+    """One step of Adam (Kingma & Ba, 2015); returns (new w, new m, new s).
 
-    m, v: the moving averages of the gradient and of its square, zeros before the
-        first step; t: the number of this step, counted from 1.
-    The averages start at zero, so early on they are biased towards zero; dividing by
-    1 - beta**t corrects that. The step is lr * m_hat / (sqrt(v_hat) + eps).
+    m, s: the moving averages of the gradient and of its square, zeros before the first
+        step (torch.optim.Adam calls them exp_avg and exp_avg_sq; the paper calls s v).
+    t: the number of this step, counted from 1.
     """
-    _check_lr(lr)
+    _check_adam(lr, betas, t, eps)
     beta1, beta2 = betas
-    _check_beta("betas[0]", beta1)
-    _check_beta("betas[1]", beta2)
-    if isinstance(t, bool) or not isinstance(t, int) or t < 1:
-        raise ValueError(f"t must be the step number, an int >= 1, got {t!r}")
-    _check_eps(eps)
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return w - lr * m_hat / (torch.sqrt(v_hat) + eps), m, v
+    m = beta1 * m + (1 - beta1) * g          # the gradient, averaged over ~10 steps
+    s = beta2 * s + (1 - beta2) * g * g      # its square, averaged over ~1000 steps
+    m_hat = m / (1 - beta1**t)               # both start at zero: undo that bias
+    s_hat = s / (1 - beta2**t)
+    return w - lr * m_hat / (torch.sqrt(s_hat) + eps), m, s
 
 
 class FusedAdam:

@@ -69,10 +69,26 @@ def test_momentum_matches_torch_sgd_with_momentum(problem, lr, beta):
                                        (0.001, (0.5, 0.9)), (0.02, (0.0, 0.99))])
 def test_adam_matches_torch_adam_with_bias_correction(problem, lr, betas):
     def mine(w, g, state, t):
-        m, v = (torch.zeros_like(w), torch.zeros_like(w)) if state is None else state
-        w, m, v = adam_step(w, g, m, v, t, lr, betas)
-        return w, (m, v)
+        m, s = (torch.zeros_like(w), torch.zeros_like(w)) if state is None else state
+        w, m, s = adam_step(w, g, m, s, t, lr, betas)
+        return w, (m, s)
     follow_torch(problem, lambda p: torch.optim.Adam(p, lr=lr, betas=betas), mine)
+
+
+def test_adam_state_m_and_s_are_torchs_exp_avg_and_exp_avg_sq():
+    """Lesson 6 reads m and s from torch.optim.Adam's state under these names."""
+    loss, start = rosenbrock_problem()
+    w_torch = start.clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([w_torch], lr=0.04)
+    w, m, s = start.clone(), torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    for t in range(1, 51):
+        optimizer.zero_grad()
+        loss(w_torch).backward()
+        optimizer.step()
+        w, m, s = adam_step(w, gradient(loss, w), m, s, t, lr=0.04)
+        state = optimizer.state[w_torch]
+        assert torch.allclose(m, state["exp_avg"], rtol=1e-7, atol=1e-10)
+        assert torch.allclose(s, state["exp_avg_sq"], rtol=1e-7, atol=1e-10)
 
 
 def test_average_momentum_equals_pytorch_momentum_at_lr_times_one_minus_beta():
