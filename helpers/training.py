@@ -40,8 +40,11 @@ def threads_for(model, batch_size):
 
     A step is small when batch_size x the model's number of weights, about the
     multiply-adds of a batch's forward pass through a linear or fully connected model, is
-    below SMALL_STEP. Such a step is a string of tiny operations: waking a second
-    thread for one of them costs more than the thread saves.
+    below SMALL_STEP. Such a step is a string of tiny operations, too small to share well:
+    timed at its fastest on a 2-core machine, a second thread shortened it by 7% at most
+    (and by 13% or more just above SMALL_STEP), while on a machine whose cores are busy
+    with other programs it makes it several times slower, since every operation that
+    uses the thread waits for it to get a core. `benchmarks/threads.py` measures both.
     """
     check_batch_size(batch_size)
     weights = sum(p.numel() for p in model.parameters())
@@ -60,7 +63,7 @@ def train_epoch(model, optimizer, loss_fn, x, y, batch_size, generator=None, thr
     (`minibatches(..., reuse=True)`), so `model` must not keep its inputs.
     threads: CPU threads for the epoch when x is on the CPU (ignored on a GPU); by
         default `threads_for(model, batch_size)`: one for a small step, where a second
-        thread costs more than it saves, and torch's setting otherwise.
+        thread saves little at best, and torch's setting otherwise.
     """
     check_batch_size(batch_size)
     if len(y) != len(x):

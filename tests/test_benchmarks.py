@@ -1,5 +1,5 @@
-"""The benchmark script runs end to end and writes its table as JSON (its timings are not
-checked here: speed is compared as ratios within one benchmark run, never in a test)."""
+"""The benchmark scripts run end to end and write their tables as JSON (their timings are
+not checked here: speed is compared as ratios within one benchmark run, never in a test)."""
 
 import importlib.util
 import json
@@ -33,3 +33,25 @@ def test_the_benchmark_writes_one_row_per_model_and_batch_size(tmp_path, capsys)
 def test_the_benchmark_rejects_a_round_count_below_one():
     with pytest.raises(SystemExit):
         load_script().main(["--rounds", "0"])
+
+
+THREADS_SCRIPT = SCRIPT.parent / "threads.py"
+
+
+def test_the_thread_benchmark_compares_one_thread_with_torchs_setting(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("threads", THREADS_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "threads.json"
+    module.main(["--rounds", "1", "--samples", "256", "--batch-sizes", "16", "64",
+                 "--out", str(out)])
+    written = json.loads(out.read_text())
+    rows = written["results"]
+    assert [(row["model"].split(",")[0], row["batch_size"]) for row in rows] == [
+        ("Sign Language MNIST", 16), ("Sign Language MNIST", 64),
+        ("MNIST sample", 16), ("MNIST sample", 64)]
+    for row in rows:   # the rule the script reports is threads_for's
+        small = row["multiply_adds"] < module.SMALL_STEP
+        assert row["threads_for"] == (1 if small else written["machine"]["threads"])
+        assert row["one_over_many_fastest"] > 0 and row["one_over_many_median"] > 0
+    assert "1 / many" in capsys.readouterr().out
