@@ -1,8 +1,14 @@
-# make book       set up .venv from nothing and build the book into _build/html
-# make test       set up .venv from nothing and run every test: a -W build, unit tests, nbval,
-#                 the built book in a browser (installs Debian's chromium if missing), and
-#                 nbval a second time as another processor would compute (PORTABLE below)
-# make notebooks  re-execute every lesson and write its paired .ipynb with the new outputs
+# make book            set up .venv from nothing and build the book into _build/html
+# make unit            the helpers' unit tests only (seconds; no book, no browser)
+# make lint            ruff over helpers/ tests/ benchmarks/ _ext/ and the lessons' code cells
+# make test            every check: lint, a -W build, all tests with nbval, the built book in
+#                      a browser, and nbval as another processor would compute (the CI command)
+# make nbval-portable  nbval only, as another processor would compute (PORTABLE below)
+# make browser-tests   only the built book in a browser (builds _build/html if it is missing)
+# make linkcheck       every external link on links.md answers (needs a network)
+# make chromium        install Debian's chromium for the browser tests, if it is missing
+# make notebooks       re-execute every lesson and write its paired .ipynb with the new outputs
+# make clean           remove _build
 #
 # Lessons that need data take it from the cache in data/, else from COURSE_DATA_MIRROR,
 # else from the internet.
@@ -11,7 +17,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test nbval-portable notebooks chromium clean
+.PHONY: book unit lint test nbval-portable browser-tests linkcheck chromium notebooks clean
 
 # Another processor, simulated: ATen's scalar kernels instead of AVX2, MKL's portable code
 # path, one thread. Floating-point results differ from this machine's in the last bits,
@@ -19,6 +25,14 @@ BIN := $(VENV)/bin
 # hold all the same (literal comparison only for what is deterministic).
 PORTABLE := ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE OMP_NUM_THREADS=1
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg
+
+# The unit tests (of helpers/, the benchmark scripts and _ext/): every tests/test_*.py but
+# those that check the lessons, the built book in a browser, or the links
+NOT_UNIT := $(addprefix tests/test_,browser.py lessons.py links.py portable_outputs.py)
+UNIT_TESTS := $(filter-out $(NOT_UNIT),$(sort $(wildcard tests/test_*.py)))
+# ruff's settings are in pyproject.toml; it reads the lessons' code cells from the .ipynb
+# twins (tests/test_lessons.py keeps them equal to the .md), IPython magics included
+LINT := helpers tests benchmarks _ext chapters/*.ipynb
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -33,7 +47,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 book: $(VENV)/.installed
 	$(BIN)/jupyter-book build --all -W --keep-going .
 
-test: $(VENV)/.installed chromium
+unit: $(VENV)/.installed
+	$(BIN)/python -m pytest $(UNIT_TESTS) -p no:cacheprovider -q
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check $(LINT)
+
+# lint first: it fails in seconds, before the build and the lessons' three executions
+test: lint $(VENV)/.installed chromium
 	$(BIN)/jupyter-book build --all -W --keep-going .
 	$(BIN)/python -m pytest tests chapters $(NBVAL) -p no:cacheprovider -rs
 	$(MAKE) --no-print-directory nbval-portable
@@ -41,10 +62,20 @@ test: $(VENV)/.installed chromium
 nbval-portable: $(VENV)/.installed
 	$(PORTABLE) $(BIN)/python -m pytest chapters $(NBVAL) -p no:cacheprovider -q
 
-# the browser tests drive Debian's Chromium (no browser is downloaded by Playwright)
+browser-tests: $(VENV)/.installed chromium
+	$(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider -rs
+
+# tests/test_links.py asks each address with LINKCHECK=1; without it (make test) it only
+# checks that every address in the sources is listed on links.md
+linkcheck: $(VENV)/.installed
+	LINKCHECK=1 $(BIN)/python -m pytest tests/test_links.py -p no:cacheprovider -rs
+
+# Install Debian's chromium (apt-get, with sudo when not root) for the browser tests, if it
+# is missing: Playwright drives /usr/bin/chromium and downloads no browser. `sudo env`,
+# because sudo resets the environment (DEBIAN_FRONTEND=... sudo apt-get would lose it).
 chromium:
-	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 notebooks: $(VENV)/.installed
 	cd chapters && ../$(BIN)/jupytext --to ipynb --execute [0-9][0-9]-*.md

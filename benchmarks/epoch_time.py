@@ -2,8 +2,9 @@
 
 For each model and batch size, one epoch is timed with
   (a) DataLoader(TensorDataset(x, y), shuffle=True) and torch.optim.Adam's defaults,
-  (b) the path the lessons use: helpers.training.train_epoch (batches from
-      helpers.minibatches, one CPU thread for a small step) with helpers.optimizers.FusedAdam,
+  (b) the fast path (common.fast_epoch): helpers.training.train_epoch with
+      helpers.optimizers.FusedAdam, batches gathered into helpers.batches.BatchBuffers,
+      on helpers.device.threads_for's CPU threads (one for a small step),
   (c) the floor: forward and backward alone over batches sliced beforehand, no optimizer,
       on the CPU threads (b) uses,
 in rounds (a, b, c, a, b, c, ...) so that a slow spell of the machine hits all three
@@ -15,9 +16,6 @@ a/b and b/c; the same numbers go to a JSON file.
 Needs the Sign Language MNIST and MNIST files (fetched like the lessons' data).
 """
 
-import argparse
-import json
-import platform
 import statistics
 import sys
 import time
@@ -27,35 +25,13 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import helpers  # noqa: E402
-from helpers.device import cpu_threads  # noqa: E402
-from helpers.optimizers import FusedAdam  # noqa: E402
-from helpers.training import threads_for, train_epoch  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fast_epoch, machine, mnist, parse, parser, sign_language, write  # noqa: E402
+
+import helpers  # noqa: E402  (common puts the repository on the path)
+from helpers.device import cpu_threads, threads_for  # noqa: E402
 
 BATCH_SIZES = (8, 16, 64, 1024)
-
-
-def sign_language(device):
-    pixels, labels = helpers.load_sign_mnist("train")
-    targets = torch.searchsorted(labels.unique(), labels)
-
-    def make():
-        model = torch.nn.Linear(784, 24)
-        torch.nn.init.zeros_(model.weight)
-        torch.nn.init.zeros_(model.bias)
-        return model.to(device)
-    return "Sign Language MNIST, logistic regression", pixels.to(device), targets.to(device), make
-
-
-def mnist(device):
-    pixels, digits = helpers.load_mnist_sample()
-
-    def make():
-        torch.manual_seed(0)
-        return torch.nn.Sequential(torch.nn.Linear(784, 50), torch.nn.ReLU(),
-                                   torch.nn.Linear(50, 10)).to(device)
-    return "MNIST sample, 784-50-10 MLP", pixels[:8000].to(device), digits[:8000].to(device), make
 
 
 def dataloader_epoch(x, y, make, batch_size):
@@ -70,13 +46,6 @@ def dataloader_epoch(x, y, make, batch_size):
             F.cross_entropy(model(xb), yb).backward()
             optimizer.step()
     return run
-
-
-def helpers_epoch(x, y, make, batch_size):
-    """(b): the lessons' path, helpers.training.train_epoch with FusedAdam."""
-    model = make()
-    optimizer = FusedAdam(model.parameters(), lr=1e-5)
-    return lambda: train_epoch(model, optimizer, F.cross_entropy, x, y, batch_size)
 
 
 def floor_epoch(x, y, make, batch_size):
@@ -94,7 +63,7 @@ def floor_epoch(x, y, make, batch_size):
     return run
 
 
-PATHS = {"a": dataloader_epoch, "b": helpers_epoch, "c": floor_epoch}
+PATHS = {"a": dataloader_epoch, "b": fast_epoch, "c": floor_epoch}
 
 
 def clock(run, device):
@@ -125,22 +94,12 @@ def measure(name, x, y, make, batch_size, rounds, device):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per setting")
-    parser.add_argument("--out", type=Path, default=None, help="JSON file to write")
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=list(BATCH_SIZES))
-    args = parser.parse_args(argv)
-    if args.rounds < 1:
-        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    args = parse(parser(__doc__, rounds=5, batch_sizes=BATCH_SIZES), argv)
     device = helpers.pick_device()
     torch.manual_seed(0)
-    machine = {"device": str(device), "threads": torch.get_num_threads(),
-               "torch": torch.__version__, "python": platform.python_version(),
-               "processor": platform.processor() or platform.machine()}
-    if device.type == "cuda":
-        machine["gpu"] = torch.cuda.get_device_name(device)
-    print(f"{machine['device']} ({machine.get('gpu', machine['processor'])}), "
-          f"{machine['threads']} threads, torch {machine['torch']}; medians of {args.rounds} rounds")
+    record = machine(device)
+    print(f"{record['device']} ({record.get('gpu', record['processor'])}), "
+          f"{record['threads']} threads, torch {record['torch']}; medians of {args.rounds} rounds")
     print(f"{'model':42s} {'batch':>5s} {'(a) s':>7s} {'(b) s':>7s} {'(c) s':>7s} "
           f"{'a/b':>5s} {'b/c':>5s} {'threads (b), (c)':>16s}")
     rows = []
@@ -153,9 +112,7 @@ def main(argv=None):
                   f"{row['seconds_c']:7.3f} {row['a_over_b']:5.2f} {row['b_over_c']:5.2f} "
                   f"{row['threads_b_c'] or '-':>16}", flush=True)
     if args.out:
-        args.out.write_text(json.dumps({"machine": machine, "rounds": args.rounds,
-                                        "results": rows}, indent=2) + "\n")
-        print(f"written to {args.out}")
+        write(args.out, record, args.rounds, rows)
     return rows
 
 

@@ -1,12 +1,14 @@
 """Which processor runs the lessons, its CPU threads, timing work on it, and seeding."""
 
 import contextlib
+import math
 import random
-import statistics
 import time
 
 import numpy as np
 import torch
+
+from helpers.checks import check, check_positive_int
 
 
 def pick_device(verbose=True):
@@ -27,14 +29,8 @@ def pick_device(verbose=True):
 
 
 def seed_everything(seed):
-    """Seed Python's, NumPy's and PyTorch's (CPU and GPU) random generators with `seed`.
-
-    `seed` is an int in [0, 2**32).
-    """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {seed!r}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    """Seed Python's, NumPy's and PyTorch's (CPU and GPU) random generators; seed in [0, 2**32)."""
+    check("seed", seed, int, lambda v: 0 <= v < 2**32, "an int in [0, 2**32)")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
@@ -57,13 +53,8 @@ def device_label(device):
 
 @contextlib.contextmanager
 def cpu_threads(n):
-    """Run the body of a `with` block with torch using `n` CPU threads; restore the count after.
-
-    Threads share the work of one operation, and handing work to a thread that has gone
-    to sleep costs tens of microseconds: more than a tiny operation takes alone.
-    """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int (a number of threads), got {n!r}")
+    """Run the body of a `with` block on n CPU threads (torch.set_num_threads); restore after."""
+    check_positive_int("n", n)
     previous = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
@@ -73,10 +64,10 @@ def cpu_threads(n):
 
 
 def synchronize(device):
-    """Wait until `device` has finished the work queued on it (CUDA, MPS); on a CPU, nothing.
+    """Wait until `device` (CUDA, MPS) has run the work queued on it; a no-op on a CPU.
 
-    A GPU runs operations asynchronously: a Python call returns as soon as the work is
-    queued. Without this, a timer stopped after the call measures the queueing, not the work.
+    A GPU runs operations asynchronously: without this, a clock stopped after a call
+    measures the queueing, not the work.
     """
     device = torch.device(device)
     if device.type == "cuda":
@@ -85,21 +76,38 @@ def synchronize(device):
         torch.mps.synchronize()
 
 
-def timed(fn, device, repeats=3):
-    """Median wall-clock time of fn() in seconds, over `repeats` calls after one warm-up call.
+def fastest(functions, device, rounds=5):
+    """Seconds of each function's fastest call: {key: seconds} for {key: function}.
 
-    The device is synchronised before the clock starts and before it stops, so queued GPU
-    work is counted. The warm-up call is not timed (first calls allocate memory, load
-    kernels, fill caches). Timings vary from run to run: compare them within one run.
+    The functions are called in turn, round after round, so that a slow spell of the
+    machine hits them all alike; a first round warms up (memory, kernels, caches) and is
+    not timed. Other programs can only add time, so the fastest call is the closest to
+    what a quiet machine takes. The device is synchronised around every call.
     """
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be a positive int, got {repeats!r}")
-    fn()
-    times = []
-    for _ in range(repeats):
-        synchronize(device)
-        start = time.perf_counter()
-        fn()
-        synchronize(device)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    check_positive_int("rounds", rounds)
+    best = dict.fromkeys(functions, math.inf)
+    for round_ in range(rounds + 1):
+        for key, function in functions.items():
+            synchronize(device)
+            start = time.perf_counter()
+            function()
+            synchronize(device)
+            seconds = time.perf_counter() - start
+            if round_ > 0:  # round 0 only warms up
+                best[key] = min(best[key], seconds)
+    return best
+
+
+SMALL_STEP = 2**20  # multiply-adds in a forward pass of one batch, below which one thread
+
+
+def threads_for(model, batch_size):
+    """CPU threads for training `model` on batches of batch_size: 1 for a small step, else all.
+
+    A step is small when batch_size x the model's weights (about the multiply-adds of a
+    forward pass through a linear or fully connected model) is below SMALL_STEP: a second
+    thread then saves little or nothing (benchmarks/README.md).
+    """
+    check_positive_int("batch_size", batch_size)
+    weights = sum(p.numel() for p in model.parameters())
+    return 1 if batch_size * weights < SMALL_STEP else torch.get_num_threads()

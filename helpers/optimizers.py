@@ -1,47 +1,33 @@
 """Gradient descent, momentum and Adam written out, one step at a time; and a lean Adam.
 
-Each function takes the parameters w and their gradient g (tensors of any one shape) and
-the optimizer's state, and returns the new parameters and state; nothing is modified in
-place. With the same hyperparameters they take the same steps as torch.optim.SGD and
-torch.optim.Adam (up to rounding).
-
-`FusedAdam` is for speed, not for reading: the update of torch.optim.Adam(fused=True),
-without the optimizer's per-step bookkeeping, which outweighs the arithmetic for a
-model of a few thousand parameters.
+Each step function takes the parameters w and their gradient g (tensors of one shape) and
+the optimizer's state, and returns the new parameters and state, modifying nothing. With
+the same hyperparameters they step as torch.optim.SGD and torch.optim.Adam do (up to
+rounding). `FusedAdam` is for speed, not for reading (benchmarks/README.md).
 """
 
 import math
 
 import torch
 
+from helpers.checks import check, check_positive_int
+
 
 def _check_lr(lr):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr >= 0 \
-            or math.isinf(lr):
-        raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
-
-
-def _check_eps(eps):
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-        raise ValueError(f"eps must be a number > 0, got {eps!r}")
+    check("lr", lr, float, lambda v: 0 <= v < math.inf, "a finite number >= 0")
 
 
 def _check_beta(name, beta):
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 <= beta < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {beta!r}")
+    check(name, beta, float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
-def _check_step_number(t):
-    if isinstance(t, bool) or not isinstance(t, int) or t < 1:
-        raise ValueError(f"t must be the step number, an int >= 1, got {t!r}")
-
-
-def _check_adam(lr, betas, t, eps):
+def _check_adam(lr, betas, eps):
     _check_lr(lr)
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
     _check_beta("betas[0]", betas[0])
     _check_beta("betas[1]", betas[1])
-    _check_step_number(t)
-    _check_eps(eps)
+    check("eps", eps, float, lambda v: 0 < v < math.inf, "a finite number > 0")
 
 
 def gradient_descent_step(w, g, lr):
@@ -77,7 +63,8 @@ def adam_step(w, g, m, s, t, lr, betas=(0.9, 0.999), eps=1e-8):
         step (torch.optim.Adam calls them exp_avg and exp_avg_sq; the paper calls s v).
     t: the number of this step, counted from 1.
     """
-    _check_adam(lr, betas, t, eps)
+    _check_adam(lr, betas, eps)
+    check_positive_int("t", t)
     beta1, beta2 = betas
     m = beta1 * m + (1 - beta1) * g          # the gradient, averaged over ~10 steps
     s = beta2 * s + (1 - beta2) * g * g      # its square, averaged over ~1000 steps
@@ -86,27 +73,23 @@ def adam_step(w, g, m, s, t, lr, betas=(0.9, 0.999), eps=1e-8):
     return w - lr * m_hat / (torch.sqrt(s_hat) + eps), m, s
 
 
+
 class FusedAdam:
-    """Adam that calls torch's fused kernel directly: the same update, less overhead per step.
+    """torch.optim.Adam(fused=True)'s update without torch.optim's per-step bookkeeping.
 
-    params: the tensors to train (model.parameters()), all on one device, floating point.
+    params: the tensors to train (model.parameters()), floating point, on one device.
     lr, betas, eps: as for torch.optim.Adam (no weight decay, no AMSGrad).
-
-    Each step computes exactly what torch.optim.Adam(params, fused=True) computes (the
-    same kernel, `torch._fused_adam_`, on the same state: step counts, first and second
-    moments), bit for bit. What it leaves out is torch.optim's generic machinery: hooks,
-    the profiler label, grouping the tensors by device and type, checking every state
-    entry again. On a CPU that machinery costs some tens of microseconds per step, as
-    much as the forward and backward pass of a small model on a small batch.
-    Used like any optimizer: zero_grad() (which sets the gradients to None), backward(),
-    step(). There is no state_dict: use torch.optim.Adam where a run is checkpointed.
-    Needs torch 2.4 or later on a CPU.
+    Calls torch's private fused kernel, `torch._fused_adam_`, directly, after checking at
+    construction that it exists and takes one step as Adam does; otherwise (another torch,
+    another device) it hands every step to torch.optim.Adam(fused=True), or foreach=True
+    where fused is missing. `state_dict()` is torch.optim.Adam's, so a checkpoint moves
+    between the two.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         self.params = list(params)
         if not self.params:
-            raise ValueError("params is empty: FusedAdam needs at least one tensor to train")
+            raise ValueError("params must hold at least one tensor to train, got none")
         for i, p in enumerate(self.params):
             if not isinstance(p, torch.Tensor) or not p.is_floating_point():
                 raise TypeError(f"params[{i}] must be a floating-point tensor, got "
@@ -114,17 +97,15 @@ class FusedAdam:
             if p.device != self.params[0].device:
                 raise ValueError(f"params[{i}] is on {p.device}, params[0] on "
                                  f"{self.params[0].device}; expected one device")
-        _check_lr(lr)
-        _check_beta("betas[0]", betas[0])
-        _check_beta("betas[1]", betas[1])
-        _check_eps(eps)
-        self.lr, (self.beta1, self.beta2), self.eps = lr, betas, eps
+        _check_adam(lr, betas, eps)
+        self.lr, (self.beta1, self.beta2), self.eps = lr, tuple(betas), eps
+        device = self.params[0].device
+        self.fallback = None if _fused_kernel_works(device) else _torch_adam(self.params, lr,
+                                                                             betas, eps)
         self.exp_avgs = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sqs = [torch.zeros_like(p) for p in self.params]
-        # The kernel wants a step count per tensor; all of them step together, so they
-        # share one (float32, on the device, as in torch.optim.Adam(fused=True)).
-        self.step_count = torch.zeros((), dtype=torch.float32, device=self.params[0].device)
-        self._step_counts = [self.step_count] * len(self.params)
+        # one step count, float32 on the device as in Adam(fused=True), shared by all tensors
+        self.step_count = torch.zeros((), dtype=torch.float32, device=device)
 
     def zero_grad(self):
         """Forget the gradients (set them to None), so that backward() writes new ones."""
@@ -133,14 +114,81 @@ class FusedAdam:
 
     def step(self):
         """Move every parameter one Adam step along its gradient (.grad)."""
-        grads = [p.grad for p in self.params]
-        if any(g is None for g in grads):
-            missing = next(i for i, g in enumerate(grads) if g is None)
-            raise RuntimeError(f"params[{missing}] has no gradient: call backward() before "
-                               f"step(), and train only parameters the loss depends on")
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                raise RuntimeError(f"params[{i}] has no gradient: call backward() before "
+                                   f"step(), and train only parameters the loss depends on")
+        if self.fallback is not None:
+            self.fallback.step()
+            return
         with torch.no_grad():
             self.step_count += 1
-            torch._fused_adam_(self.params, grads, self.exp_avgs, self.exp_avg_sqs, [],
-                               self._step_counts, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
-                               weight_decay=0.0, eps=self.eps, amsgrad=False,
-                               maximize=False)
+            _fused_adam(self.params, [p.grad for p in self.params], self.exp_avgs,
+                        self.exp_avg_sqs, [self.step_count] * len(self.params),
+                        self.lr, self.beta1, self.beta2, self.eps)
+
+    def state_dict(self):
+        """The state in torch.optim.Adam's format: {"state": ..., "param_groups": [...]}."""
+        if self.fallback is not None:
+            return self.fallback.state_dict()
+        state = {i: {"step": self.step_count.clone(), "exp_avg": m.clone(),
+                     "exp_avg_sq": s.clone()}
+                 for i, (m, s) in enumerate(zip(self.exp_avgs, self.exp_avg_sqs))}
+        group = {"lr": self.lr, "betas": (self.beta1, self.beta2), "eps": self.eps,
+                 "weight_decay": 0.0, "amsgrad": False, "maximize": False, "foreach": None,
+                 "capturable": False, "differentiable": False, "fused": True,
+                 "params": list(range(len(self.params)))}
+        return {"state": state, "param_groups": [group]}
+
+    def load_state_dict(self, state_dict):
+        """Restore a state from `state_dict()`, this class's or torch.optim.Adam's."""
+        if self.fallback is not None:
+            self.fallback.load_state_dict(state_dict)
+            return
+        groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
+        if not groups or len(groups) != 1 or len(groups[0]["params"]) != len(self.params):
+            raise ValueError(f"state_dict must hold one parameter group of {len(self.params)} "
+                             f"tensors, as FusedAdam's or Adam's state_dict() for these params")
+        group, state = groups[0], state_dict["state"]
+        entries = [state.get(index, {}) for index in group["params"]]
+        steps = {float(entry["step"]) for entry in entries if entry}
+        if len(steps) > 1:
+            raise ValueError(f"state_dict has different step counts {sorted(steps)}; "
+                             f"FusedAdam steps all its tensors together")
+        for i, (p, entry) in enumerate(zip(self.params, entries)):
+            for key in ("exp_avg", "exp_avg_sq"):
+                if entry and entry[key].shape != p.shape:
+                    raise ValueError(f"state_dict's {key} of params[{i}] has shape "
+                                     f"{tuple(entry[key].shape)}, expected {tuple(p.shape)}")
+        _check_adam(group["lr"], group["betas"], group["eps"])
+        self.lr, (self.beta1, self.beta2), self.eps = group["lr"], group["betas"], group["eps"]
+        with torch.no_grad():
+            self.step_count.fill_(steps.pop() if steps else 0.0)
+            for p, m, s, entry in zip(self.params, self.exp_avgs, self.exp_avg_sqs, entries):
+                m.copy_(entry["exp_avg"] if entry else torch.zeros_like(p))
+                s.copy_(entry["exp_avg_sq"] if entry else torch.zeros_like(p))
+
+
+def _fused_adam(params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1, beta2, eps):
+    torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, [], steps, lr=lr, beta1=beta1,
+                       beta2=beta2, weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)
+
+
+def _fused_kernel_works(device):
+    """Whether torch._fused_adam_ exists here and takes one step on `device` as Adam does."""
+    w, g = torch.ones(2, device=device), torch.full((2,), 0.5, device=device)
+    m, s = torch.zeros_like(w), torch.zeros_like(w)
+    try:
+        _fused_adam([w], [g], [m], [s], [torch.ones((), device=device)], 0.1, 0.9, 0.999, 1e-8)
+    except (AttributeError, TypeError, RuntimeError, NotImplementedError):
+        return False
+    expected, _, _ = adam_step(torch.ones(2), torch.full((2,), 0.5), 0, 0, 1, 0.1)
+    return torch.allclose(w.cpu(), expected)
+
+
+def _torch_adam(params, lr, betas, eps):
+    """torch.optim.Adam, fused where this torch has a fused kernel for the device, else foreach."""
+    try:
+        return torch.optim.Adam(params, lr=lr, betas=betas, eps=eps, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, lr=lr, betas=betas, eps=eps, foreach=True)

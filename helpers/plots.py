@@ -6,6 +6,8 @@ import matplotlib as mpl
 import numpy as np
 from cycler import cycler
 
+from helpers.checks import check_positive_int
+
 # Okabe & Ito's palette (2008), distinguishable with the common colour-vision deficiencies.
 COLORS = {
     "blue": "#0072B2",
@@ -86,12 +88,11 @@ def path_animation(fig, ax, paths, n_frames=50, interval=100):
     lengths = {len(p) for p in paths.values()}
     if len(lengths) != 1:
         raise ValueError(f"paths must all have the same length, got lengths {sorted(lengths)}")
-    if isinstance(n_frames, bool) or not isinstance(n_frames, int) or n_frames < 1:
-        raise ValueError(f"n_frames must be a positive int, got {n_frames!r}")
+    check_positive_int("n_frames", n_frames)
     length = lengths.pop()
     paths = {label: _numpy(path) for label, path in paths.items()}
     lines, heads = [], []
-    for label, path in paths.items():
+    for label in paths:
         (line,) = ax.plot([], [], "-", linewidth=1.5, label=label)
         (head,) = ax.plot([], [], "o", color=line.get_color())
         lines.append(line)
@@ -126,13 +127,12 @@ _BUTTON_ICONS = {"fa fa-play fa-flip-horizontal": "\u25c0", "fa fa-fast-backward
                  "fa fa-play": "\u25b6", "fa fa-plus": "+"}
 
 
-def animation_html(animation, alt, dpi=60):
-    """Render a matplotlib animation for a notebook page; returns an IPython HTML object.
+def animation_html(animation, fig, alt, dpi=60):
+    """A matplotlib animation of figure `fig` as an IPython HTML object for a notebook page.
 
     alt: a description of the animation for readers who cannot see it.
-    The frames are embedded as JPEG images at `dpi` dots per inch, small enough to keep a
-    committed notebook light, with buttons to play them that need nothing from the
-    network; the animation's figure is closed so that it is not also shown as a still.
+    The frames are JPEG images at `dpi` dots per inch (a light notebook), the play buttons
+    need nothing from the network, and `fig` is closed so that it is not also shown as a still.
     """
     import matplotlib.pyplot as plt
     from IPython.display import HTML
@@ -140,7 +140,7 @@ def animation_html(animation, alt, dpi=60):
         raise ValueError(f"alt must be a non-empty description, got {alt!r}")
     with plt.rc_context({"animation.frame_format": "jpeg", "savefig.dpi": dpi}):
         page = animation.to_jshtml(default_mode="once")
-    plt.close(animation._fig)
+    plt.close(fig)
     page = re.sub(r'<link rel="stylesheet"[^>]*font-awesome[^>]*>', "", page)
     for icon, character in _BUTTON_ICONS.items():
         page = page.replace(f'<i class="{icon}"></i>', character)

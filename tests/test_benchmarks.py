@@ -3,11 +3,29 @@ not checked here: speed is compared as ratios within one benchmark run, never in
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_MIRROR
+
+from helpers import data
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "epoch_time.py"
+
+
+@pytest.fixture
+def benchmark_data(monkeypatch):
+    """Skip, saying why, unless the two data sets the benchmarks train on can be had offline."""
+    mirror = Path(os.environ.get(data.MIRROR_ENV) or SHARED_MIRROR)
+    for name in ("sign-mnist-train", "mnist-10k"):
+        filename = data.SOURCES[name].filename
+        if (data.default_cache_dir() / filename).is_file():
+            continue
+        if not (mirror / filename).is_file():
+            pytest.skip(f"the benchmarks need {filename}: it is neither in the cache "
+                        f"{data.default_cache_dir()} nor in a mirror ({data.MIRROR_ENV})")
+        monkeypatch.setenv(data.MIRROR_ENV, str(mirror))
 
 
 def load_script():
@@ -17,7 +35,8 @@ def load_script():
     return module
 
 
-def test_the_benchmark_writes_one_row_per_model_and_batch_size(tmp_path, capsys):
+def test_the_benchmark_writes_one_row_per_model_and_batch_size(benchmark_data, tmp_path,
+                                                               capsys):
     out = tmp_path / "results.json"
     load_script().main(["--rounds", "1", "--batch-sizes", "1024", "--out", str(out)])
     written = json.loads(out.read_text())
@@ -38,7 +57,8 @@ def test_the_benchmark_rejects_a_round_count_below_one():
 THREADS_SCRIPT = SCRIPT.parent / "threads.py"
 
 
-def test_the_thread_benchmark_compares_one_thread_with_torchs_setting(tmp_path, capsys):
+def test_the_thread_benchmark_compares_one_thread_with_torchs_setting(benchmark_data, tmp_path,
+                                                                      capsys):
     spec = importlib.util.spec_from_file_location("threads", THREADS_SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

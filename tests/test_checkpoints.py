@@ -6,7 +6,8 @@ from helpers import CheckpointError, load_checkpoint, save_checkpoint
 
 def make(width=4):
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(3, width), torch.nn.ReLU(), torch.nn.Linear(width, 1))
+    model = torch.nn.Sequential(torch.nn.Linear(3, width), torch.nn.ReLU(),
+                                torch.nn.Linear(width, 1))
     return model, torch.optim.Adam(model.parameters(), lr=0.01)
 
 
@@ -31,7 +32,7 @@ def test_resumed_run_ends_with_exactly_the_weights_of_an_uninterrupted_one(tmp_p
     assert state["step"] == 12 and state["seed"] == 3
     train(resumed, resumed_opt, 8, start=12)
 
-    for a, b in zip(model.parameters(), resumed.parameters()):
+    for a, b in zip(model.parameters(), resumed.parameters(), strict=True):
         assert torch.equal(a, b)
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import pick_device, seed_everything, synchronize, timed
-from helpers.device import cpu_threads, device_label
+from helpers import fastest, pick_device, seed_everything
+from helpers.device import SMALL_STEP, cpu_threads, device_label, threads_for
 
 
 def test_device_falls_back_to_the_cpu_and_says_so(capsys, monkeypatch):
@@ -57,23 +57,34 @@ def test_device_label_names_the_device_and_the_thread_count(monkeypatch):
     assert device_label("cuda") == "cuda (Test GPU), 8 CPU threads"
 
 
-def test_timed_returns_the_median_of_the_timed_calls_after_one_untimed_warm_up(monkeypatch):
+def test_fastest_keeps_each_functions_fastest_call_after_an_untimed_warm_up(monkeypatch):
     import helpers.device
-    clock = iter([0.0, 1.0, 10.0, 13.0, 20.0, 22.0])      # calls of 1, 3 and 2 seconds
+    # calls in the order a, b, a, b, a, b: warm-up (100 s each), then 3 and 5, then 2 and 7
+    starts_and_ends = [0, 100, 200, 300, 400, 403, 410, 415, 420, 422, 430, 437]
+    clock = iter(starts_and_ends)
     monkeypatch.setattr(helpers.device.time, "perf_counter", lambda: next(clock))
     calls = []
-    assert timed(lambda: calls.append(1), "cpu", repeats=3) == 2.0
-    assert len(calls) == 4
+    best = fastest({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, "cpu",
+                   rounds=2)
+    assert best == {"a": 2, "b": 5}
+    assert calls == ["a", "b"] * 3
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
-def test_timed_rejects_a_repeat_count_that_is_not_a_positive_int(bad):
-    with pytest.raises(ValueError, match=f"repeats must be a positive int, got {bad!r}"):
-        timed(lambda: None, "cpu", repeats=bad)
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (2.5, TypeError),
+                                        (True, TypeError)])
+def test_fastest_rejects_a_round_count_that_is_not_a_positive_int(bad, error):
+    with pytest.raises(error, match=f"rounds must be a positive int, got {bad!r}"):
+        fastest({"a": lambda: None}, "cpu", rounds=bad)
 
 
-def test_synchronize_on_a_cpu_returns_at_once():
-    assert synchronize("cpu") is None
+def test_threads_for_gives_one_thread_below_small_step_and_torchs_setting_above():
+    model = torch.nn.Linear(1000, 1, bias=False)         # 1000 weights
+    just_below = (SMALL_STEP - 1) // 1000
+    with cpu_threads(2):
+        assert threads_for(model, just_below) == 1
+        assert threads_for(model, just_below + 1) == 2
+    with cpu_threads(1):
+        assert threads_for(model, just_below + 1) == 1
 
 
 def test_cpu_threads_sets_the_thread_count_inside_the_block_and_restores_it_after():
@@ -87,8 +98,9 @@ def test_cpu_threads_sets_the_thread_count_inside_the_block_and_restores_it_afte
     assert torch.get_num_threads() == before
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
-def test_cpu_threads_rejects_a_count_that_is_not_a_positive_int(bad):
-    with pytest.raises(ValueError, match=rf"n must be a positive int .*got {bad!r}"):
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError),
+                                        (True, TypeError), ("2", TypeError)])
+def test_cpu_threads_rejects_a_count_that_is_not_a_positive_int(bad, error):
+    with pytest.raises(error, match=f"n must be a positive int, got {bad!r}"):
         with cpu_threads(bad):
             pass

@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import helpers.optimizers
 from helpers.optimizers import FusedAdam, adam_step, gradient_descent_step, momentum_step
 
 
@@ -15,7 +16,8 @@ def rosenbrock(w):
 
 def least_squares():
     g = torch.Generator().manual_seed(0)
-    a, b = torch.randn(30, 5, generator=g, dtype=torch.float64), torch.randn(30, generator=g, dtype=torch.float64)
+    a = torch.randn(30, 5, generator=g, dtype=torch.float64)
+    b = torch.randn(30, generator=g, dtype=torch.float64)
     return (lambda w: ((a @ w - b) ** 2).mean()), torch.zeros(5, dtype=torch.float64)
 
 
@@ -80,7 +82,7 @@ def test_adam_state_m_and_s_are_torchs_exp_avg_and_exp_avg_sq():
     loss, start = rosenbrock_problem()
     w_torch = start.clone().requires_grad_(True)
     optimizer = torch.optim.Adam([w_torch], lr=0.04)
-    w, m, s = start.clone(), torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    w, m, s = start.clone(), torch.zeros_like(start), torch.zeros_like(start)
     for t in range(1, 51):
         optimizer.zero_grad()
         loss(w_torch).backward()
@@ -112,7 +114,6 @@ def test_steps_do_not_modify_their_inputs():
 @pytest.mark.parametrize("call, name", [
     (lambda: gradient_descent_step(torch.ones(2), torch.ones(2), -0.1), "lr"),
     (lambda: gradient_descent_step(torch.ones(2), torch.ones(2), float("nan")), "lr"),
-    (lambda: gradient_descent_step(torch.ones(2), torch.ones(2), "0.1"), "lr"),
     (lambda: momentum_step(torch.ones(2), torch.ones(2), torch.zeros(2), 0.1, 1.0), "beta"),
     (lambda: momentum_step(torch.ones(2), torch.ones(2), torch.zeros(2), 0.1, -0.1), "beta"),
     (lambda: momentum_step(torch.ones(2), torch.ones(2), torch.zeros(2), 0.1, 0.9, "nesterov"),
@@ -130,6 +131,11 @@ def test_invalid_hyperparameters_are_rejected_naming_them(call, name):
         call()
 
 
+def test_a_hyperparameter_of_the_wrong_type_is_a_type_error():
+    with pytest.raises(TypeError, match=r"lr must be a finite number >= 0, got '0.1' \(str\)"):
+        gradient_descent_step(torch.ones(2), torch.ones(2), "0.1")
+
+
 def mlp_and_batches(seed=0):
     torch.manual_seed(seed)
     model = torch.nn.Sequential(torch.nn.Linear(20, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
@@ -138,20 +144,112 @@ def mlp_and_batches(seed=0):
                    for _ in range(30)]
 
 
+def train(model, optimizer, batches):
+    for xb, yb in batches:
+        optimizer.zero_grad()
+        F.cross_entropy(model(xb), yb).backward()
+        optimizer.step()
+
+
+def same_weights(a, b):
+    return all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
+# torch.optim.Adam(fused=True), the reference, calls torch._fused_adam_ too: the kernels
+# below replace only FusedAdam's call of it.
+def missing_kernel(monkeypatch):
+    def call(*args, **kwargs):
+        raise AttributeError("module 'torch' has no attribute '_fused_adam_'")
+    monkeypatch.setattr(helpers.optimizers, "_fused_adam", call)
+
+
+def kernel_with_another_signature(monkeypatch):
+    def call(*args, **kwargs):
+        raise TypeError("_fused_adam_() got an unexpected keyword argument 'beta1'")
+    monkeypatch.setattr(helpers.optimizers, "_fused_adam", call)
+
+
+def kernel_that_computes_something_else(monkeypatch):
+    monkeypatch.setattr(helpers.optimizers, "_fused_adam", lambda *args, **kwargs: None)
+
+
+KERNELS = [pytest.param(lambda monkeypatch: None, id="torch's kernel"),
+           pytest.param(missing_kernel, id="no kernel"),
+           pytest.param(kernel_with_another_signature, id="another signature"),
+           pytest.param(kernel_that_computes_something_else, id="another result")]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("lr, betas, eps", [(1e-3, (0.9, 0.999), 1e-8), (0.05, (0.5, 0.9), 1e-4)])
-def test_fused_adam_takes_bit_for_bit_the_steps_of_torch_fused_adam(lr, betas, eps):
+def test_fused_adam_takes_bit_for_bit_the_steps_of_torch_fused_adam(monkeypatch, kernel, lr,
+                                                                    betas, eps):
+    kernel(monkeypatch)
     mine, batches = mlp_and_batches()
     reference = copy.deepcopy(mine)
     ours = FusedAdam(mine.parameters(), lr=lr, betas=betas, eps=eps)
     torchs = torch.optim.Adam(reference.parameters(), lr=lr, betas=betas, eps=eps, fused=True)
-    for xb, yb in batches:
-        for model, optimizer in ((mine, ours), (reference, torchs)):
-            optimizer.zero_grad()
-            F.cross_entropy(model(xb), yb).backward()
-            optimizer.step()
-        for a, b in zip(mine.parameters(), reference.parameters()):
-            assert torch.equal(a, b)
+    for batch in batches:
+        train(mine, ours, [batch])
+        train(reference, torchs, [batch])
+        assert same_weights(mine, reference)
     assert not torch.equal(mine[0].weight, mlp_and_batches()[0][0].weight)  # it did move
+
+
+def test_fused_adam_without_a_fused_kernel_steps_as_foreach_adam(monkeypatch):
+    missing_kernel(monkeypatch)
+    adam = torch.optim.Adam
+
+    def adam_without_fused(params, fused=None, **kwargs):
+        if fused:
+            raise RuntimeError("`fused=True` requires all the params to be CUDA tensors")
+        return adam(params, **kwargs)
+    monkeypatch.setattr(torch.optim, "Adam", adam_without_fused)
+    mine, batches = mlp_and_batches()
+    reference = copy.deepcopy(mine)
+    train(mine, FusedAdam(mine.parameters(), lr=0.01), batches)
+    train(reference, adam(reference.parameters(), lr=0.01, foreach=True), batches)
+    assert same_weights(mine, reference)
+
+
+@pytest.mark.parametrize("kernel", KERNELS[:2])
+@pytest.mark.parametrize("resume_with", ["FusedAdam", "torch.optim.Adam"])
+def test_a_run_resumed_from_fused_adams_state_dict_takes_the_same_steps(monkeypatch, tmp_path,
+                                                                         kernel, resume_with):
+    from helpers import load_checkpoint, save_checkpoint
+    kernel(monkeypatch)
+    whole, batches = mlp_and_batches()
+    resumed = copy.deepcopy(whole)
+    train(whole, FusedAdam(whole.parameters(), lr=0.02, betas=(0.8, 0.99)), batches)
+    first = FusedAdam(resumed.parameters(), lr=0.02, betas=(0.8, 0.99))
+    train(resumed, first, batches[:12])
+    save_checkpoint(tmp_path / "run.pt", resumed, first, 12)
+    if resume_with == "FusedAdam":
+        second = FusedAdam(resumed.parameters())           # lr and betas come from the state
+    else:
+        second = torch.optim.Adam(resumed.parameters(), fused=True)
+    assert load_checkpoint(tmp_path / "run.pt", resumed, second)["step"] == 12
+    train(resumed, second, batches[12:])
+    assert same_weights(whole, resumed)
+
+
+def test_fused_adam_continues_a_run_of_torch_adam():
+    whole, batches = mlp_and_batches()
+    resumed = copy.deepcopy(whole)
+    train(whole, torch.optim.Adam(whole.parameters(), lr=0.02, fused=True), batches)
+    first = torch.optim.Adam(resumed.parameters(), lr=0.02, fused=True)
+    train(resumed, first, batches[:7])
+    second = FusedAdam(resumed.parameters())
+    second.load_state_dict(first.state_dict())
+    train(resumed, second, batches[7:])
+    assert same_weights(whole, resumed)
+
+
+def test_fused_adam_refuses_a_state_dict_of_other_parameters():
+    model, _ = mlp_and_batches()
+    other = torch.nn.Linear(20, 3)
+    state = FusedAdam(other.parameters()).state_dict()
+    with pytest.raises(ValueError, match="one parameter group of 4 tensors"):
+        FusedAdam(model.parameters()).load_state_dict(state)
 
 
 def test_fused_adam_zero_grad_forgets_the_gradients():
@@ -169,7 +267,7 @@ def test_fused_adam_step_without_gradients_names_the_parameter():
 
 
 @pytest.mark.parametrize("kwargs, error, name", [
-    ({"params": []}, ValueError, "params is empty"),
+    ({"params": []}, ValueError, "params must hold at least one tensor"),
     ({"params": [torch.zeros(3, dtype=torch.long)]}, TypeError, r"params\[0\].*floating"),
     ({"params": [torch.zeros(3), "w"]}, TypeError, r"params\[1\]"),
     ({"lr": -0.1}, ValueError, "lr"),

@@ -32,9 +32,8 @@ def test_path_animation_renders_to_html_and_ends_with_the_whole_paths():
     fig, ax = plt.subplots(figsize=(2, 2), dpi=30)
     paths = {"a": torch.rand(101, 2), "b": torch.rand(101, 2)}
     animation = path_animation(fig, ax, paths, n_frames=3)
-    html = animation.to_jshtml()
+    html = animation.to_jshtml()                 # draws every frame, the last one last
     assert html.count("data:image/png;base64") == 3
-    animation._func(2)  # the last frame
     for line in ax.lines[::2]:
         assert len(line.get_xdata()) == 101
     assert ax.get_title() == "after 100 steps"
@@ -52,7 +51,7 @@ def test_animation_html_embeds_jpeg_frames_and_closes_the_figure():
     from helpers import animation_html
     fig, ax = plt.subplots(figsize=(2, 2))
     animation = path_animation(fig, ax, {"a": torch.rand(11, 2)}, n_frames=4)
-    page = animation_html(animation, alt="a random walk", dpi=20)
+    page = animation_html(animation, fig, alt="a random walk", dpi=20)
     assert page.data.count("data:image/jpeg;base64") == 4
     assert not plt.fignum_exists(fig.number)
     assert 'alt="a random walk"' in page.data
@@ -64,6 +63,6 @@ def test_animation_html_needs_a_description():
     fig, ax = plt.subplots(figsize=(2, 2))
     animation = path_animation(fig, ax, {"a": torch.rand(3, 2)}, n_frames=2)
     with pytest.raises(ValueError, match="alt"):
-        animation_html(animation, alt="")
+        animation_html(animation, fig, alt="")
     animation.to_jshtml()
     plt.close(fig)

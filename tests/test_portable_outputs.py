@@ -83,7 +83,8 @@ def test_each_unchecked_training_result_is_followed_by_a_hidden_assertion(notebo
         if not (following and "remove-cell" in following["tags"]
                 and "assert" in following["source"]):
             unchecked.append(n)
-    assert not unchecked, f"nbval-ignore-output cells with no hidden assertion after them: {unchecked}"
+    assert not unchecked, ("nbval-ignore-output cells with no hidden assertion after them: "
+                           f"{unchecked}")
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)

@@ -3,7 +3,9 @@ import torch
 import torch.nn.functional as F
 
 from helpers import minibatches
-from helpers.training import evaluate, fit, threads_for, train_epoch
+from helpers.batches import BatchBuffers
+from helpers.device import cpu_threads
+from helpers.training import evaluate, fit, train_epoch
 
 
 def blobs(n, seed):
@@ -79,7 +81,8 @@ def test_fit_without_restore_keeps_the_last_weights():
 @pytest.mark.parametrize("kwargs, error, name", [
     ({"batch_size": 0, "n_epochs": 1}, ValueError, "batch_size"),
     ({"batch_size": 4, "n_epochs": 0}, ValueError, "n_epochs"),
-    ({"batch_size": 4, "n_epochs": 2.0}, ValueError, "n_epochs")])
+    ({"batch_size": 4, "n_epochs": 2.0}, TypeError, "n_epochs"),
+    ({"batch_size": 4.0, "n_epochs": 2}, TypeError, "batch_size")])
 def test_fit_rejects_invalid_arguments_naming_them(kwargs, error, name):
     model = make()
     with pytest.raises(error, match=name):
@@ -87,8 +90,22 @@ def test_fit_rejects_invalid_arguments_naming_them(kwargs, error, name):
             blobs(10, 0), blobs(10, 1), **kwargs)
 
 
+def test_gathering_into_reused_buffers_trains_exactly_as_fresh_batches_do():
+    x, y = blobs(50, 1)
+    results, models = [], []
+    for buffers in (None, BatchBuffers()):
+        model = make()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        results.append([train_epoch(model, optimizer, F.cross_entropy, x, y, 16,
+                                    torch.Generator().manual_seed(epoch), buffers)
+                        for epoch in range(3)])
+        models.append(model)
+    assert results[0] == results[1]
+    assert all(torch.equal(a, b) for a, b in zip(models[0].parameters(), models[1].parameters()))
+
+
 class ThreadSpy(torch.nn.Module):
-    """A linear model of 1000 weights that records the thread count of every forward pass."""
+    """A linear model that records the thread count of every forward pass."""
 
     def __init__(self):
         super().__init__()
@@ -100,29 +117,20 @@ class ThreadSpy(torch.nn.Module):
         return self.linear(x)
 
 
-def test_small_steps_train_on_one_cpu_thread_and_large_ones_on_torchs_setting():
-    x, y = blobs(3000, 4)
-    default = torch.get_num_threads()
-    for batch_size, expected in ((16, 1), (2000, default)):   # 16k and 2M multiply-adds
-        model = ThreadSpy()
-        assert threads_for(model, batch_size) == expected
-        train_epoch(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy,
-                    x, y, batch_size)
-        assert set(model.seen) == {expected}
-        assert torch.get_num_threads() == default
-
-
-def test_fit_trains_on_the_threads_it_is_given():
+@pytest.mark.parametrize("threads", [1, 2])
+def test_training_runs_on_the_threads_torch_is_set_to_without_switching(threads):
     x, y = blobs(64, 4)
     model = ThreadSpy()
-    fit(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy, (x, y), (x, y),
-        batch_size=16, n_epochs=1, threads=2)
-    assert set(model.seen[:4]) == {2}   # the four training steps; evaluation follows
+    with cpu_threads(threads):
+        train_epoch(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy, x, y, 4)
+        fit(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy, (x, y), (x, y),
+            batch_size=4, n_epochs=1)
+    assert set(model.seen) == {threads}
 
 
 def test_train_epoch_rejects_labels_that_do_not_match_the_rows():
     x, y = blobs(20, 5)
     model = make()
-    with pytest.raises(ValueError, match="y has 19 labels for the 20 rows of x"):
+    with pytest.raises(ValueError, match=r"tensors\[1\] has 19 rows, tensors\[0\] has 20"):
         train_epoch(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy,
                     x, y[:19], 4)
