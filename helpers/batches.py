@@ -15,6 +15,7 @@ def minibatches(*tensors, batch_size, shuffle=True, drop_last=False, generator=N
     """
     n = check_rows(tensors)
     check_positive_int("batch_size", batch_size)
+    check_some_batch(n, batch_size, drop_last)
     stop = n - n % batch_size if drop_last else n
     if not shuffle:
         return (tuple(t[i:i + batch_size] for t in tensors) for i in range(0, stop, batch_size))
@@ -42,6 +43,13 @@ def check_rows(tensors):
     return n
 
 
+def check_some_batch(n, batch_size, drop_last):
+    """Raise ValueError if drop_last leaves no batch of batch_size in a pass over n rows."""
+    if drop_last and batch_size > n:
+        raise ValueError(f"batch_size={batch_size} with drop_last=True leaves no batch "
+                         f"in a pass over {n} rows; expected batch_size <= {n}")
+
+
 def steps_per_epoch(n, batch_size, drop_last=False):
     """Optimizer steps in one pass over n samples: ceil(n / B), or floor(n / B) with drop_last."""
     check_positive_int("n", n)
@@ -61,10 +69,8 @@ def endless_minibatches(*tensors, batch_size, seed=0, start=0, drop_last=False):
     check_positive_int("batch_size", batch_size)
     check("seed", seed, int, lambda v: v >= 0, "an int >= 0")
     check("start", start, int, lambda v: v >= 0, "an int >= 0")
+    check_some_batch(n, batch_size, drop_last)
     per_pass = n // batch_size if drop_last else -(-n // batch_size)
-    if per_pass == 0:
-        raise ValueError(f"batch_size={batch_size} with drop_last=True leaves no batch "
-                         f"in a pass over {n} rows; expected batch_size <= {n}")
     return _endless(tensors, n, batch_size, seed, start, per_pass)
 
 
@@ -78,6 +84,16 @@ def _endless(tensors, n, batch_size, seed, start, per_pass):
         for i in range(skip * batch_size, per_pass * batch_size, batch_size):
             yield tuple(t.index_select(0, order[i:i + batch_size]) for t in tensors)
         skip = 0
+
+
+def check_order(order, n):
+    """Raise ValueError unless `order` is a permutation of 0 ... n-1, as an integer tensor."""
+    if not isinstance(order, torch.Tensor) or order.shape != (n,) \
+            or order.dtype not in (torch.int64, torch.int32):
+        raise ValueError(f"order must be an integer tensor of shape ({n},), got {order!r:.80}")
+    if order.min() < 0 or order.max() >= n or (torch.bincount(order, minlength=n) != 1).any():
+        raise ValueError(f"order must hold each row index 0 ... {n - 1} exactly once, "
+                         f"got {order!r:.80}")
 
 
 class BatchBuffers:
@@ -97,10 +113,7 @@ class BatchBuffers:
         """Yield the rows of x (N, ...) in `order` (N row indices), batch_size rows at a time."""
         check_rows((x,))
         check_positive_int("batch_size", batch_size)
-        if not isinstance(order, torch.Tensor) or order.shape != (len(x),) \
-                or order.dtype not in (torch.int64, torch.int32):
-            raise ValueError(f"order must be an integer tensor of shape ({len(x)},), "
-                             f"got {order!r:.80}")
+        check_order(order, len(x))
         key = ((min(batch_size, len(x)), *x.shape[1:]), x.dtype, x.device)
         return self._gathered(x, order, batch_size, key)
 

@@ -1,37 +1,109 @@
 """Saving and resuming training: model, optimizer, step, and whatever else a run needs."""
 
+import copy
 import os
+import pickle
 from pathlib import Path
 
 import torch
 
+PLAIN = (bool, int, float, str, type(None))
+SAME_STATE = {"FusedAdam": "Adam"}  # optimizers whose state_dicts are interchangeable
+
 
 class CheckpointError(RuntimeError):
-    """A checkpoint cannot be read, or it does not fit the model or optimizer given."""
+    """A checkpoint cannot be written or read, or it does not fit the model or optimizer."""
 
 
 def save_checkpoint(path, model, optimizer, step, **extra):
     """Write model and optimizer state, the step count and `extra` values to `path`.
 
-    extra: more state to restore exactly (a scheduler's state_dict, a data stream's seed,
-        RNG states), as tensors, numbers, strings, lists and dicts of these.
-    The file is written beside `path` and renamed over it, so an interrupted save never
-    leaves a truncated checkpoint at `path`.
+    extra: more state to restore exactly (a scheduler's state_dict, a seed, RNG states as
+        tensors), made of tensors, bools, ints, floats, strings, None, and lists, tuples
+        and dicts of these: what load_checkpoint's safe loading accepts.
+    The file is written beside `path`, flushed to disk and renamed over it, so an
+    interrupted save never leaves a truncated checkpoint at `path`.
     """
     path = Path(path)
+    for key, value in extra.items():
+        _check_loadable(value, key)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise CheckpointError(f"cannot save {path}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise CheckpointError(f"cannot save {path}: it is a folder")
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "step": step, **extra}
-    partial = path.with_name(path.name + ".partial")
-    torch.save(state, partial)
-    os.replace(partial, path)
+             "optimizer_class": type(optimizer).__name__, "step": step, **extra}
+    _remove_stale_partials(folder)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        with open(partial, "wb") as file:
+            torch.save(state, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, path)
+    except (OSError, RuntimeError) as error:
+        partial.unlink(missing_ok=True)
+        raise CheckpointError(f"cannot save {path}: {type(error).__name__}: {error}. Check "
+                              f"that the folder {folder} is writable and has room") from error
+    _sync_folder(folder)
+
+
+def _check_loadable(value, where):
+    if isinstance(value, torch.Tensor) or type(value) in PLAIN:
+        return
+    if type(value) in (list, tuple):
+        for i, item in enumerate(value):
+            _check_loadable(item, f"{where}[{i}]")
+        return
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) not in PLAIN:
+                raise TypeError(f"extra {where} has a key {key!r} of type {type(key).__name__}; "
+                                f"expected str, int, float or bool keys")
+            _check_loadable(item, f"{where}[{key!r}]")
+        return
+    raise TypeError(f"extra {where} is a {type(value).__module__}.{type(value).__qualname__} "
+                    f"({value!r:.60}), which load_checkpoint's safe loading would refuse; "
+                    f"store it as a tensor (torch.as_tensor), a number (int(), float()), a "
+                    f"string, or lists and dicts of these")
+
+
+def _remove_stale_partials(folder):
+    """Delete the partial files of saves killed before their rename (their process is gone)."""
+    for partial in folder.glob("*.partial"):
+        pid = partial.name.split(".")[-2]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            partial.unlink(missing_ok=True)
+        except (PermissionError, OverflowError):
+            pass  # alive under another user / not a process id: leave it alone
+
+
+def _sync_folder(folder):
+    """Flush the folder's entry of the renamed file to disk (where the system allows it)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def load_checkpoint(path, model, optimizer=None):
     """Restore `model` (and `optimizer`) from `path`; return the whole checkpoint dict.
 
-    The file is read with torch.load(..., weights_only=True): tensors and plain values
-    only, never arbitrary pickled code. Raises FileNotFoundError if there is no file,
-    CheckpointError if it is damaged or truncated, or was saved from another model.
+    Reads with torch.load(..., weights_only=True): tensors and plain values, never pickled
+    code. Raises FileNotFoundError if there is no file, and CheckpointError if it is
+    damaged, holds objects safe loading refuses, or was saved from another model or
+    optimizer; then neither model nor optimizer is changed.
     """
     path = Path(path)
     if not path.is_file():
@@ -39,22 +111,41 @@ def load_checkpoint(path, model, optimizer=None):
     device = next(model.parameters()).device
     try:
         state = torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError as error:
+        if "weights_only" in str(error) or "Weights only" in str(error):
+            first = str(error).strip().splitlines()[0]
+            raise CheckpointError(
+                f"{path} holds objects that safe loading (weights_only=True) refuses: {first} "
+                f"If you trust the file, load it with torch.load(path, weights_only=False) or "
+                f"allow the type with torch.serialization.add_safe_globals.") from error
+        raise _damaged(path, error) from error
     except Exception as error:  # torch raises several kinds for a damaged file
-        raise CheckpointError(f"{path} cannot be read as a checkpoint; it is truncated or "
-                              f"damaged ({type(error).__name__}: {error})") from error
+        raise _damaged(path, error) from error
     if not isinstance(state, dict) or not {"model", "optimizer", "step"} <= state.keys():
         raise CheckpointError(f"{path} is not a checkpoint written by save_checkpoint: "
                               f"expected the keys model, optimizer and step")
+    saved_class, given_class = state.get("optimizer_class"), type(optimizer).__name__
+    if optimizer is not None and saved_class is not None and \
+            SAME_STATE.get(saved_class, saved_class) != SAME_STATE.get(given_class, given_class):
+        raise CheckpointError(f"{path} holds the state of a {saved_class} optimizer; "
+                              f"expected {given_class}")
+    model_before = copy.deepcopy(model.state_dict())
+    optimizer_before = copy.deepcopy(optimizer.state_dict()) if optimizer is not None else None
     try:
         model.load_state_dict(state["model"])
-    except RuntimeError as error:
-        first = str(error).strip().splitlines()
-        raise CheckpointError(f"{path} was saved from a different model: "
-                              f"{' '.join(line.strip() for line in first[:3])}") from error
-    if optimizer is not None:
-        try:
+        if optimizer is not None:
             optimizer.load_state_dict(state["optimizer"])
-        except ValueError as error:
-            raise CheckpointError(f"{path} holds the state of a different optimizer "
-                                  f"or parameter set: {error}") from error
+    except (RuntimeError, ValueError, KeyError) as error:
+        model.load_state_dict(model_before)
+        if optimizer is not None:
+            optimizer.load_state_dict(optimizer_before)
+        first = str(error).strip().splitlines()
+        what = "model" if "state_dict for" in str(error) else "optimizer or parameter set"
+        raise CheckpointError(f"{path} was saved from a different {what}: "
+                              f"{' '.join(line.strip() for line in first[:3])}") from error
     return state
+
+
+def _damaged(path, error):
+    return CheckpointError(f"{path} cannot be read as a checkpoint; it is truncated or "
+                           f"damaged ({type(error).__name__}: {error})")

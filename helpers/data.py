@@ -1,23 +1,24 @@
 """The course's data sets: where each file comes from, how it is checked, how it is read.
 
-Each data set is one file with a canonical URL and a sha256 sum. `fetch` puts the file
-in a cache folder once and verifies its sha256 every time it is asked for it:
+Each data set is one file with a canonical URL and a sha256 sum. `fetch` puts the file in a
+cache folder once, with pooch (a unique temporary file, verified, then moved into place, so
+that processes fetching at once never see each other's half-written files), and verifies
+its sha256 every time it is asked for it. The cache is the repository's `data/` folder in a
+checkout, else `$XDG_CACHE_HOME/epochs-and-minibatches` (default `~/.cache/...`). With the
+environment variable `COURSE_DATA_MIRROR=<folder>` the files are copied from that folder
+instead of downloaded. A file whose sha256 does not match is never used or kept.
 
-- in a checkout of the course the cache is the repository's `data/` folder;
-- elsewhere (an installed `helpers`, as in Colab) it is `~/.cache/epochs-and-minibatches`
-  (or `$XDG_CACHE_HOME/epochs-and-minibatches`).
-
-With the environment variable `COURSE_DATA_MIRROR=<folder>` the files are copied from
-that folder instead of being downloaded. A file whose sha256 does not match is never
-used and never left in the cache.
-
-Run `python -m helpers.data` to list the data sets and fetch and verify them all.
+`python -m helpers.data --help` shows the command line (list, fetch, verify).
 """
 
+import argparse
 import hashlib
+import logging
 import os
 import shutil
 import sys
+import tempfile
+import time
 import urllib.error
 import urllib.request
 import warnings
@@ -26,7 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pooch
 import torch
+
+from helpers.checks import check
 
 MIRROR_ENV = "COURSE_DATA_MIRROR"
 
@@ -127,70 +131,140 @@ def _mismatch(path, source):
     return f"has sha256 {found}, expected {source.sha256} ({sizes})"
 
 
-def _copy_from_mirror(source, mirror, dest):
-    folder = Path(mirror)
-    if not folder.is_dir():
-        raise DataError(f"{MIRROR_ENV}={str(mirror)!r} is not a folder. Point it at a folder "
-                        f"holding {source.filename}, or unset it to download from {source.url}")
-    origin = folder / source.filename
-    if not origin.is_file():
-        raise DataError(f"The mirror folder {folder} has no {source.filename}. Copy the file "
-                        f"there (from {source.url}), or unset {MIRROR_ENV} to download it.")
-    shutil.copyfile(origin, dest)
-    return str(origin)
+MIN_RATE = 50_000  # bytes per second: a download slower than this on average is given up
 
 
-def _download(source, dest, timeout):
+def _copier(source, mirror):
+    """A pooch downloader that copies the source's file from the folder `mirror`."""
+    def copy(url, output_file, _pooch=None):
+        folder = Path(mirror)
+        if not folder.is_dir():
+            raise DataError(f"{MIRROR_ENV}={str(mirror)!r} is not a folder. Point it at a "
+                            f"folder holding {source.filename}, or unset it to download "
+                            f"from {source.url}")
+        origin = folder / source.filename
+        if not origin.is_file():
+            raise DataError(f"The mirror folder {folder} has no {source.filename}. Copy the "
+                            f"file there (from {source.url}), or unset {MIRROR_ENV} to "
+                            f"download it.")
+        shutil.copyfile(origin, output_file)
+        _verify(Path(output_file), source, origin)
+    return copy
+
+
+def _downloader(source, timeout, progress):
+    """A pooch downloader over HTTP(S): a progress line, and a limit on a stalled transfer.
+
+    The server must answer, and send each next piece, within `timeout` seconds, and the
+    whole file must arrive within timeout + size / MIN_RATE seconds.
+    """
+    def download(url, output_file, _pooch=None):
+        limit = timeout + source.size / MIN_RATE
+        with open(output_file, "wb") as out:  # an error here is the cache's, not the network's
+            start = time.monotonic()
+            try:
+                show = source.size > 1_000_000 if progress is None else progress
+                with urllib.request.urlopen(url, timeout=timeout) as response, \
+                        _Progress(source, show) as bar:
+                    while chunk := response.read1(1 << 16):
+                        out.write(chunk)
+                        bar.update(len(chunk))
+                        if time.monotonic() - start > limit:
+                            raise TimeoutError(f"gave up after {limit:.0f} s, with "
+                                               f"{out.tell():,} of {source.size:,} bytes")
+            except (urllib.error.URLError, OSError) as error:
+                reason = getattr(error, "reason", error)
+                raise DataError(
+                    f"Could not download {source.filename} from {url} ({reason}). On a "
+                    f"machine without internet, copy the file into a folder and set "
+                    f"{MIRROR_ENV}=<that folder>, or put it in the cache folder "
+                    f"{Path(output_file).parent}.") from error
+        _verify(Path(output_file), source, url)
+    return download
+
+
+class _Progress:
+    """A line on stderr that says how much of a download has arrived, about once a second."""
+
+    def __init__(self, source, show):
+        self.source, self.show, self.done, self.shown_at = source, show, 0, 0.0
+
+    def update(self, count):
+        self.done += count
+        now = time.monotonic()
+        if self.show and (now - self.shown_at > 1 or self.done == self.source.size):
+            self.shown_at = now
+            print(f"\r{self.source.filename}: {self.done / 1e6:.1f} of "
+                  f"{self.source.size / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *error):
+        if self.show and self.shown_at:
+            print(file=sys.stderr)
+
+
+def _verify(path, source, origin):
+    problem = _mismatch(path, source)
+    if problem is not None:
+        raise DataError(f"{source.filename} from {origin} {problem}. It was not used and not "
+                        f"kept. Fetch it again; if the mismatch persists, the source has "
+                        f"changed or the file is damaged there.")
+
+
+def _check_cache(cache, path):
+    """Raise DataError unless `cache` is a folder this process can write a new file into."""
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, where the data file should be. Remove it "
+                        f"(rm -r {path}), or use another cache folder (cache_dir=, --cache).")
     try:
-        with urllib.request.urlopen(source.url, timeout=timeout) as response, \
-                open(dest, "wb") as out:
-            shutil.copyfileobj(response, out, 1 << 20)
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise DataError(
-            f"Could not download {source.filename} from {source.url} ({reason}). On a "
-            f"machine without internet, copy the file into a folder and set "
-            f"{MIRROR_ENV}=<that folder>, or put it in the cache folder {dest.parent}."
-        ) from error
-    return source.url
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=cache):
+            pass
+    except OSError as error:
+        raise DataError(f"Cannot write to the cache folder {cache} ({type(error).__name__}: "
+                        f"{error}). Make it writable, or use another cache folder "
+                        f"(cache_dir=, or --cache with python -m helpers.data).") from error
 
 
-def fetch(name, cache_dir=None, mirror=None, timeout=60):
+def fetch(name, cache_dir=None, mirror=None, timeout=60, progress=None):
     """Return the path of data set `name`'s file in the cache, fetching it if needed.
 
     The file is taken from the cache if its sha256 matches; otherwise from the folder
-    `mirror` (default: the environment variable COURSE_DATA_MIRROR) if one is given,
-    else downloaded from its canonical URL (`timeout` in seconds). A cached file that
-    fails the check is removed, with a warning, and fetched afresh; a fetched file that
-    fails it raises DataError and is not kept.
+    `mirror` (default: $COURSE_DATA_MIRROR) if one is given, else downloaded from its URL.
+    timeout: seconds the server may take to answer or to send more data (see MIN_RATE).
+    progress: show a download's progress on stderr; by default for files over 1 MB.
+    A cached file that fails the check is removed, with a warning, and fetched afresh; a
+    fetched one that fails it raises DataError and is not kept.
     """
     source = _source(name)
+    check("timeout", timeout, float, lambda v: v > 0, "a number of seconds > 0")
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     path = cache / source.filename
+    _check_cache(cache, path)
     if path.is_file():
         problem = _mismatch(path, source)
         if problem is None:
             return path
-        path.unlink()
+        path.unlink(missing_ok=True)
         warnings.warn(f"The cached file {path} {problem}. It was removed and will be "
                       f"fetched afresh.", stacklevel=2)
     if mirror is None:
         mirror = os.environ.get(MIRROR_ENV) or None
-    cache.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
+    get = _copier(source, mirror) if mirror is not None else _downloader(source, timeout,
+                                                                         progress)
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # pooch says "Downloading ..." on stderr otherwise
     try:
-        if mirror is not None:
-            origin = _copy_from_mirror(source, mirror, part)
-        else:
-            origin = _download(source, part, timeout)
-        problem = _mismatch(part, source)
-        if problem is not None:
-            raise DataError(f"{source.filename} from {origin} {problem}. It was not used "
-                            f"and not kept. Fetch it again; if the mismatch persists, the "
-                            f"source has changed or the file is damaged there.")
-        part.replace(path)
+        pooch.retrieve(source.url, f"sha256:{source.sha256}", fname=source.filename,
+                       path=cache, downloader=get)
+    except OSError as error:
+        raise DataError(f"Cannot write {path} ({type(error).__name__}: {error}). Check that "
+                        f"the cache folder {cache} is writable and has room.") from error
     finally:
-        part.unlink(missing_ok=True)
+        logger.setLevel(level)
     return path
 
 
@@ -239,22 +313,53 @@ def load_sign_mnist(split, cache_dir=None):
         return _read_pixels_csv(lines)
 
 
-def main():
-    """List the data sets, then fetch and verify each; exit status 1 if any failed."""
-    cache = default_cache_dir()
-    mirror = os.environ.get(MIRROR_ENV)
+def main(argv=None):
+    """The command line: list, fetch or verify the data sets; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.data",
+        description="The course's data sets: list them, fetch them into the cache (verified "
+                    "by sha256), or verify the cached copies.")
+    parser.add_argument("command", nargs="?", default="list", choices=("list", "fetch", "verify"),
+                        help="list (the default): the data sets and what the cache holds; "
+                             "fetch: fetch and verify them; verify: check the cached files")
+    parser.add_argument("names", nargs="*", choices=[[], *SOURCES], metavar="name",
+                        help=f"data sets to act on (default: all): {', '.join(SOURCES)}")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help=f"cache folder (default: {default_cache_dir()})")
+    parser.add_argument("--mirror", type=Path, default=None,
+                        help=f"folder to copy the files from instead of downloading them "
+                             f"(default: ${MIRROR_ENV}, if set)")
+    args = parser.parse_args(argv)
+    cache = args.cache or default_cache_dir()
+    mirror = args.mirror or os.environ.get(MIRROR_ENV) or None
+    names = args.names or list(SOURCES)
     print(f"cache: {cache}")
-    print(f"source: {'mirror ' + mirror if mirror else 'canonical URLs'}")
+    if args.command == "fetch":
+        print(f"source: {'mirror ' + str(mirror) if mirror else 'canonical URLs'}")
     failed = 0
-    for name, source in SOURCES.items():
+    for name in names:
+        source = SOURCES[name]
         print(f"{name:<17} {source.size / 1e6:6.1f} MB  {source.about}")
-        try:
-            path = fetch(name, cache)
-        except DataError as error:
-            failed += 1
-            print(f"  FAILED: {error}")
-        else:
+        path = cache / source.filename
+        if args.command == "fetch":
+            try:
+                fetch(name, cache, mirror)
+            except DataError as error:
+                failed += 1
+                print(f"  FAILED: {error}")
+            else:
+                print(f"  ok: {path} (sha256 verified)")
+        elif not path.is_file():
+            failed += args.command == "verify"
+            print(f"  {'MISSING' if args.command == 'verify' else 'not cached'}: {path}")
+        elif args.command == "list":
+            print(f"  cached: {path}")
+        elif (problem := _mismatch(path, source)) is None:
             print(f"  ok: {path} (sha256 verified)")
+        else:
+            failed += 1
+            path.unlink(missing_ok=True)
+            print(f"  DAMAGED, removed: {path} {problem}")
     return 1 if failed else 0
 
 

@@ -11,20 +11,47 @@ import torch
 from helpers.checks import check, check_positive_int
 
 
-def pick_device(verbose=True):
-    """The best available torch.device: CUDA, then Apple's MPS, then the CPU.
+def pick_device(request=None, verbose=True):
+    """The torch.device to run on: `request` if it is available here, else the best one.
 
-    With `verbose`, prints which one was picked (and the GPU's name).
+    request: None for the best available (CUDA, then Apple's MPS, then the CPU), or a
+        device name such as "cuda", "cuda:1", "mps" or "cpu" (or a torch.device); a device
+        that is not available here raises RuntimeError, a malformed request ValueError.
+    With `verbose`, prints which device was picked (and the GPU's name).
     """
-    if torch.cuda.is_available():
-        device = torch.device("cuda")
-        name = f" ({torch.cuda.get_device_name(device)})"
-    elif torch.backends.mps.is_available():
-        device, name = torch.device("mps"), " (Apple GPU)"
+    if request is None:
+        device = torch.device("cuda" if torch.cuda.is_available() else
+                              "mps" if torch.backends.mps.is_available() else "cpu")
     else:
-        device, name = torch.device("cpu"), ""
+        device = _available(request)
     if verbose:
+        name = {"cuda": lambda: f" ({torch.cuda.get_device_name(device)})",
+                "mps": lambda: " (Apple GPU)"}.get(device.type, lambda: "")()
         print(f"Using device: {device.type}{name}")
+    return device
+
+
+def _available(request):
+    """torch.device(request), checked to be a CPU, CUDA or MPS device present here."""
+    if not isinstance(request, (str, torch.device)):
+        raise TypeError(f"request must be a device name such as 'cuda', 'cuda:0', 'mps' or "
+                        f"'cpu', or a torch.device, got {request!r} ({type(request).__name__})")
+    try:
+        device = torch.device(request)
+    except RuntimeError as error:
+        raise ValueError(f"request={request!r} is not a device name; expected 'cuda', "
+                         f"'cuda:N', 'mps' or 'cpu'") from error
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (device.index or 0) >= count:
+            raise RuntimeError(f"request={request!r}: this machine has {count} CUDA "
+                               f"device(s) that torch can use")
+    elif device.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise RuntimeError(f"request={request!r}: Apple's MPS is not available here")
+    elif device.type != "cpu":
+        raise ValueError(f"request={request!r}: the lessons run on 'cuda', 'mps' or 'cpu', "
+                         f"not {device.type!r}")
     return device
 
 
@@ -40,9 +67,10 @@ def device_label(device):
     """A label for figure titles: the device and the number of CPU threads torch uses.
 
     For example "cpu, 2 threads" or "cuda (NVIDIA H100 80GB HBM3), 16 CPU threads".
-    Timings depend on both, so every timing figure should carry it.
+    Timings depend on both, so every timing figure should carry it. The device must be
+    one available here (see pick_device).
     """
-    device = torch.device(device)
+    device = _available(device)
     threads = torch.get_num_threads()
     plural = "s" if threads != 1 else ""
     if device.type == "cpu":

@@ -78,12 +78,13 @@ class FusedAdam:
     """torch.optim.Adam(fused=True)'s update without torch.optim's per-step bookkeeping.
 
     params: the tensors to train (model.parameters()), floating point, on one device.
-    lr, betas, eps: as for torch.optim.Adam (no weight decay, no AMSGrad).
+    lr, betas, eps: as for torch.optim.Adam (no weight decay, no AMSGrad); they can be
+        changed between steps, and are checked when they are.
     Calls torch's private fused kernel, `torch._fused_adam_`, directly, after checking at
     construction that it exists and takes one step as Adam does; otherwise (another torch,
     another device) it hands every step to torch.optim.Adam(fused=True), or foreach=True
-    where fused is missing. `state_dict()` is torch.optim.Adam's, so a checkpoint moves
-    between the two.
+    where fused is missing. Like Adam, a step skips the tensors without a gradient.
+    `state_dict()` is torch.optim.Adam's, so a checkpoint moves between the two.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
@@ -98,14 +99,27 @@ class FusedAdam:
                 raise ValueError(f"params[{i}] is on {p.device}, params[0] on "
                                  f"{self.params[0].device}; expected one device")
         _check_adam(lr, betas, eps)
-        self.lr, (self.beta1, self.beta2), self.eps = lr, tuple(betas), eps
+        self.hyper = {"lr": lr, "betas": tuple(betas), "eps": eps}
         device = self.params[0].device
         self.fallback = None if _fused_kernel_works(device) else _torch_adam(self.params, lr,
                                                                              betas, eps)
         self.exp_avgs = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sqs = [torch.zeros_like(p) for p in self.params]
-        # one step count, float32 on the device as in Adam(fused=True), shared by all tensors
-        self.step_count = torch.zeros((), dtype=torch.float32, device=device)
+        # the step count of each tensor, float32 on the device as in Adam(fused=True): views
+        # of one tensor, so that a step of all of them is one addition
+        self.steps = torch.zeros(len(self.params), dtype=torch.float32, device=device)
+        self.step_counts = list(self.steps.unbind())
+
+    def _set(self, name, value):
+        _check_adam(**{**self.hyper, name: value})
+        self.hyper[name] = tuple(value) if name == "betas" else value
+        if self.fallback is not None:
+            self.fallback.param_groups[0][name] = self.hyper[name]
+
+    lr = property(lambda self: self.hyper["lr"], lambda self, value: self._set("lr", value))
+    betas = property(lambda self: self.hyper["betas"],
+                     lambda self, value: self._set("betas", value))
+    eps = property(lambda self: self.hyper["eps"], lambda self, value: self._set("eps", value))
 
     def zero_grad(self):
         """Forget the gradients (set them to None), so that backward() writes new ones."""
@@ -113,30 +127,35 @@ class FusedAdam:
             p.grad = None
 
     def step(self):
-        """Move every parameter one Adam step along its gradient (.grad)."""
-        for i, p in enumerate(self.params):
-            if p.grad is None:
-                raise RuntimeError(f"params[{i}] has no gradient: call backward() before "
-                                   f"step(), and train only parameters the loss depends on")
+        """Move every parameter that has a gradient (.grad) one Adam step along it."""
         if self.fallback is not None:
             self.fallback.step()
             return
+        have = [i for i, p in enumerate(self.params) if p.grad is not None]
+        if not have:
+            return
+        (beta1, beta2), every = self.betas, len(have) == len(self.params)
         with torch.no_grad():
-            self.step_count += 1
-            _fused_adam(self.params, [p.grad for p in self.params], self.exp_avgs,
-                        self.exp_avg_sqs, [self.step_count] * len(self.params),
-                        self.lr, self.beta1, self.beta2, self.eps)
+            if every:
+                self.steps += 1
+            else:
+                self.steps[have] += 1
+            pick = (lambda tensors: tensors) if every else (
+                lambda tensors: [tensors[i] for i in have])
+            _fused_adam(pick(self.params), [p.grad for p in pick(self.params)],
+                        pick(self.exp_avgs), pick(self.exp_avg_sqs), pick(self.step_counts),
+                        self.lr, beta1, beta2, self.eps)
 
     def state_dict(self):
         """The state in torch.optim.Adam's format: {"state": ..., "param_groups": [...]}."""
         if self.fallback is not None:
             return self.fallback.state_dict()
-        state = {i: {"step": self.step_count.clone(), "exp_avg": m.clone(),
-                     "exp_avg_sq": s.clone()}
-                 for i, (m, s) in enumerate(zip(self.exp_avgs, self.exp_avg_sqs))}
-        group = {"lr": self.lr, "betas": (self.beta1, self.beta2), "eps": self.eps,
-                 "weight_decay": 0.0, "amsgrad": False, "maximize": False, "foreach": None,
-                 "capturable": False, "differentiable": False, "fused": True,
+        state = {i: {"step": step.clone(), "exp_avg": m.clone(), "exp_avg_sq": s.clone()}
+                 for i, (step, m, s) in enumerate(zip(self.step_counts, self.exp_avgs,
+                                                      self.exp_avg_sqs))
+                 if step.item() > 0}  # Adam keeps no state for a tensor never stepped
+        group = {**self.hyper, "weight_decay": 0.0, "amsgrad": False, "maximize": False,
+                 "foreach": None, "capturable": False, "differentiable": False, "fused": True,
                  "params": list(range(len(self.params)))}
         return {"state": state, "param_groups": [group]}
 
@@ -144,6 +163,7 @@ class FusedAdam:
         """Restore a state from `state_dict()`, this class's or torch.optim.Adam's."""
         if self.fallback is not None:
             self.fallback.load_state_dict(state_dict)
+            self.hyper = {key: self.fallback.param_groups[0][key] for key in self.hyper}
             return
         groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
         if not groups or len(groups) != 1 or len(groups[0]["params"]) != len(self.params):
@@ -151,20 +171,17 @@ class FusedAdam:
                              f"tensors, as FusedAdam's or Adam's state_dict() for these params")
         group, state = groups[0], state_dict["state"]
         entries = [state.get(index, {}) for index in group["params"]]
-        steps = {float(entry["step"]) for entry in entries if entry}
-        if len(steps) > 1:
-            raise ValueError(f"state_dict has different step counts {sorted(steps)}; "
-                             f"FusedAdam steps all its tensors together")
         for i, (p, entry) in enumerate(zip(self.params, entries)):
             for key in ("exp_avg", "exp_avg_sq"):
                 if entry and entry[key].shape != p.shape:
                     raise ValueError(f"state_dict's {key} of params[{i}] has shape "
                                      f"{tuple(entry[key].shape)}, expected {tuple(p.shape)}")
         _check_adam(group["lr"], group["betas"], group["eps"])
-        self.lr, (self.beta1, self.beta2), self.eps = group["lr"], group["betas"], group["eps"]
+        self.hyper = {"lr": group["lr"], "betas": tuple(group["betas"]), "eps": group["eps"]}
         with torch.no_grad():
-            self.step_count.fill_(steps.pop() if steps else 0.0)
-            for p, m, s, entry in zip(self.params, self.exp_avgs, self.exp_avg_sqs, entries):
+            for p, step, m, s, entry in zip(self.params, self.step_counts, self.exp_avgs,
+                                            self.exp_avg_sqs, entries):
+                step.fill_(float(entry["step"]) if entry else 0.0)
                 m.copy_(entry["exp_avg"] if entry else torch.zeros_like(p))
                 s.copy_(entry["exp_avg_sq"] if entry else torch.zeros_like(p))
 

@@ -43,10 +43,12 @@ def test_drop_last_drops_only_the_partial_batch():
     assert [len(b[0]) for b in minibatches(x, batch_size=5, drop_last=True)] == [5, 5]
 
 
-def test_batch_larger_than_the_data_is_one_batch_or_none():
+def test_batch_larger_than_the_data_is_one_batch_and_with_drop_last_an_error():
     x = torch.arange(5)
     assert [len(b[0]) for b in minibatches(x, batch_size=8)] == [5]
-    assert list(minibatches(x, batch_size=8, drop_last=True)) == []
+    for batches in (minibatches, endless_minibatches):      # one behaviour for both
+        with pytest.raises(ValueError, match=r"batch_size=8 with drop_last=True leaves no batch"):
+            batches(x, batch_size=8, drop_last=True)
 
 
 def test_multidimensional_rows_are_sliced_along_the_first_dimension():
@@ -187,3 +189,9 @@ def test_passes_running_at_the_same_time_never_overwrite_each_others_batches():
 def test_an_order_that_is_not_one_index_per_row_is_rejected(order):
     with pytest.raises(ValueError, match=r"order must be an integer tensor of shape \(5,\)"):
         BatchBuffers().batches(torch.zeros(5, 2), order, 2)
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3, 3], [0, 1, 2, 3, 5], [-1, 0, 1, 2, 3]])
+def test_an_order_with_a_repeated_or_missing_row_is_rejected(order):
+    with pytest.raises(ValueError, match=r"order must hold each row index 0 ... 4 exactly once"):
+        BatchBuffers().batches(torch.zeros(5, 2), torch.tensor(order), 2)

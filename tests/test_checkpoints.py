@@ -1,6 +1,12 @@
+import datetime
+import os
+import subprocess
+
+import numpy as np
 import pytest
 import torch
 
+import helpers.checkpoints
 from helpers import CheckpointError, load_checkpoint, save_checkpoint
 
 
@@ -62,12 +68,13 @@ def test_missing_checkpoint_names_the_path(tmp_path):
         load_checkpoint(tmp_path / "nothing.pt", *make())
 
 
-def test_pickled_code_is_refused(tmp_path):
+def test_pickled_code_is_refused_and_told_apart_from_damage(tmp_path):
     model, optimizer = make()
     torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "step": 1, "payload": make}, tmp_path / "ckpt.pt")  # a function: not weights
-    with pytest.raises(CheckpointError):
+    with pytest.raises(CheckpointError, match="safe loading .* refuses") as info:
         load_checkpoint(tmp_path / "ckpt.pt", model, optimizer)
+    assert "truncated" not in str(info.value) and "add_safe_globals" in str(info.value)
 
 
 def test_saving_replaces_the_file_whole_and_leaves_no_partial_file(tmp_path):
@@ -76,3 +83,80 @@ def test_saving_replaces_the_file_whole_and_leaves_no_partial_file(tmp_path):
     save_checkpoint(tmp_path / "ckpt.pt", model, optimizer, step=2)
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]
     assert load_checkpoint(tmp_path / "ckpt.pt", model)["step"] == 2
+
+
+@pytest.mark.parametrize("extra", [np.int64(3), np.zeros(2), np.random.get_state(),
+                                   datetime.datetime(2026, 1, 1), {"when": {1, 2}}])
+def test_extras_that_safe_loading_would_refuse_are_refused_on_save(tmp_path, extra):
+    with pytest.raises(TypeError, match="extra rng.* safe loading would refuse"):
+        save_checkpoint(tmp_path / "ckpt.pt", *make(), step=1, rng=extra)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plain_extras_load_back_as_they_were(tmp_path):
+    model, optimizer = make()
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=10)
+    extra = {"schedule": schedule.state_dict(), "rng": torch.get_rng_state(),
+             "seeds": [1, 2.5, None, ("a", True)]}
+    save_checkpoint(tmp_path / "ckpt.pt", model, optimizer, step=1, **extra)
+    state = load_checkpoint(tmp_path / "ckpt.pt", model, optimizer)
+    assert state["schedule"] == schedule.state_dict() and torch.equal(state["rng"], extra["rng"])
+
+
+def parameters(model):
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def test_a_checkpoint_of_another_optimizer_is_refused_and_changes_nothing(tmp_path):
+    save_checkpoint(tmp_path / "ckpt.pt", *make(), step=1)          # Adam
+    model = make()[0]
+    torch.nn.init.ones_(model[0].weight)
+    sgd = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    before = parameters(model)
+    with pytest.raises(CheckpointError, match="a Adam optimizer; expected SGD"):
+        load_checkpoint(tmp_path / "ckpt.pt", model, sgd)
+    assert all(torch.equal(a, b) for a, b in zip(before, parameters(model), strict=True))
+    assert sgd.param_groups[0]["lr"] == 0.1
+
+
+def test_a_load_that_fails_on_a_shape_leaves_the_model_as_it_was(tmp_path):
+    save_checkpoint(tmp_path / "ckpt.pt", *make(), step=1)
+    torch.manual_seed(1)
+    other = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    before = parameters(other)                   # its first layer would fit, its last not
+    with pytest.raises(CheckpointError, match="different model"):
+        load_checkpoint(tmp_path / "ckpt.pt", other)
+    assert all(torch.equal(a, b) for a, b in zip(before, parameters(other), strict=True))
+
+
+def test_a_folder_that_cannot_be_written_is_reported_with_what_to_check(tmp_path, monkeypatch):
+    def refused(path, mode="r", *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr(helpers.checkpoints, "open", refused, raising=False)
+    with pytest.raises(CheckpointError, match="cannot save .*Permission denied.*writable"):
+        save_checkpoint(tmp_path / "ckpt.pt", *make(), step=1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_folder_is_reported(tmp_path):
+    with pytest.raises(CheckpointError, match="does not exist"):
+        save_checkpoint(tmp_path / "no" / "ckpt.pt", *make(), step=1)
+
+
+def test_the_partial_file_of_a_killed_save_is_removed_by_the_next_save(tmp_path):
+    dead = subprocess.Popen(["true"])                    # a process that has ended
+    dead.wait()
+    (tmp_path / f"step-100.pt.{dead.pid}.partial").write_bytes(b"x" * 100_000)
+    (tmp_path / f"step-100.pt.{os.getppid()}.partial").write_bytes(b"still being written")
+    save_checkpoint(tmp_path / "step-200.pt", *make(), step=200)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"step-100.pt.{os.getppid()}.partial", "step-200.pt"]
+
+
+def test_the_file_is_flushed_to_disk_before_it_is_renamed(tmp_path, monkeypatch):
+    calls = []
+    fsync, replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append("fsync"), fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (calls.append("replace"), replace(a, b))[1])
+    save_checkpoint(tmp_path / "ckpt.pt", *make(), step=1)
+    assert calls[:2] == ["fsync", "replace"]

@@ -1,6 +1,7 @@
 import functools
 import http.server
 import threading
+import time
 
 import pytest
 import torch
@@ -154,20 +155,110 @@ def test_loaders_return_the_documented_shapes_and_ranges(tmp_path, mirror_dir, m
         assert 0 <= pixels.min() and pixels.max() <= 255
 
 
-def test_command_line_fetches_and_verifies_every_data_set(tmp_path, mirror_dir, monkeypatch,
-                                                         capsys):
-    monkeypatch.setenv(data.MIRROR_ENV, str(mirror_dir))
-    monkeypatch.setattr(data, "default_cache_dir", lambda: tmp_path)
-    assert data.main() == 0
+def test_command_line_fetches_and_verifies_every_data_set(tmp_path, mirror_dir, capsys):
+    assert data.main(["fetch", "--cache", str(tmp_path), "--mirror", str(mirror_dir)]) == 0
     out = capsys.readouterr().out
-    for name in data.SOURCES:
-        assert name in out
+    assert all(name in out for name in data.SOURCES)
     assert out.count("sha256 verified") == len(data.SOURCES)
+    assert data.main(["verify", "boston", "--cache", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.count("sha256 verified") == 1
 
 
-def test_command_line_exits_non_zero_when_a_file_cannot_be_had(tmp_path, monkeypatch, capsys):
+def test_command_line_exits_non_zero_when_a_file_cannot_be_had(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
-    monkeypatch.setenv(data.MIRROR_ENV, str(tmp_path / "empty"))
-    monkeypatch.setattr(data, "default_cache_dir", lambda: tmp_path / "cache")
-    assert data.main() == 1
+    assert data.main(["fetch", "boston", "--cache", str(tmp_path / "cache"),
+                      "--mirror", str(tmp_path / "empty")]) == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["fetch", "no-such-set"], ["download"]])
+def test_command_line_help_and_unknown_names_fetch_nothing(tmp_path, argv, monkeypatch, capsys):
+    monkeypatch.setattr(data, "fetch", lambda *args, **kwargs: pytest.fail("fetched"))
+    with pytest.raises(SystemExit) as exit_:
+        data.main([*argv, "--cache", str(tmp_path / "cache")])
+    assert exit_.value.code == (0 if argv == ["--help"] else 2)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_command_line_lists_by_default_and_fetches_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(data, "fetch", lambda *args, **kwargs: pytest.fail("fetched"))
+    assert data.main(["--cache", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.count("not cached") == len(data.SOURCES)
+
+
+def test_verify_reports_and_removes_a_damaged_cached_file(tmp_path, fake_source, capsys):
+    write(tmp_path / "fake.txt", b"damaged")
+    assert data.main(["verify", "fake", "--cache", str(tmp_path)]) == 1
+    assert "DAMAGED, removed" in capsys.readouterr().out
+    assert not (tmp_path / "fake.txt").exists()
+
+
+def test_a_folder_where_the_file_should_be_is_reported_with_what_to_do(tmp_path, fake_source):
+    (tmp_path / "cache" / "fake.txt").mkdir(parents=True)
+    with pytest.raises(data.DataError, match=r"is a folder, where the data file should be. "
+                                             r"Remove it"):
+        data.fetch("fake", tmp_path / "cache", mirror=tmp_path)
+
+
+def test_a_cache_that_cannot_be_written_is_reported_as_such(tmp_path, fake_source, served,
+                                                             monkeypatch):
+    folder, _ = served
+    write(folder / "fake.txt", fake_source[1])
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "cache"))
+    monkeypatch.setattr(data.tempfile, "TemporaryFile", refused)
+    with pytest.raises(data.DataError, match="Cannot write to the cache folder .*Permission "
+                                             "denied.*Make it writable") as error:
+        data.fetch("fake", tmp_path / "cache")
+    assert "download" not in str(error.value).lower()      # not blamed on the network
+
+
+class Trickle(http.server.BaseHTTPRequestHandler):
+    """Sends a 1,200-byte file one byte every `pause` seconds."""
+
+    pause = 0.2
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "1200")
+        self.end_headers()
+        try:
+            for _ in range(1200):
+                self.wfile.write(b"0")
+                self.wfile.flush()
+                time.sleep(self.pause)
+        except OSError:
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("pause", [0.2, 3.0])   # each byte in time, but far too slow; or late
+def test_a_stalled_download_is_given_up_with_a_clear_error_and_leaves_nothing(
+        tmp_path, fake_source, monkeypatch, pause):
+    handler = type("Trickle", (Trickle,), {"pause": pause})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    source, _ = fake_source
+    url = f"http://127.0.0.1:{server.server_port}/fake.txt"
+    monkeypatch.setitem(data.SOURCES, "fake", data.Source("fake.txt", url, 1200, source.sha256,
+                                                          source.about))
+    start = time.monotonic()
+    try:
+        with pytest.raises(data.DataError, match="Could not download fake.txt"):
+            data.fetch("fake", tmp_path / "cache", timeout=1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert time.monotonic() - start < 4
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_a_large_download_shows_its_progress(tmp_path, served, fake_source, capsys):
+    folder, _ = served
+    write(folder / "fake.txt", fake_source[1])
+    data.fetch("fake", tmp_path / "cache", progress=True)
+    assert "fake.txt" in capsys.readouterr().err

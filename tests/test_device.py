@@ -52,9 +52,45 @@ def test_device_label_names_the_device_and_the_thread_count(monkeypatch):
     assert device_label("cpu") == "cpu, 2 threads"
     monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
     assert device_label(torch.device("cpu")) == "cpu, 1 thread"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda device: "Test GPU")
     monkeypatch.setattr(torch, "get_num_threads", lambda: 8)
     assert device_label("cuda") == "cuda (Test GPU), 8 CPU threads"
+
+
+def no_gpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+
+
+@pytest.mark.parametrize("request_, error, message", [
+    ("cuda", RuntimeError, "0 CUDA device"), ("cuda:7", RuntimeError, "0 CUDA device"),
+    ("mps", RuntimeError, "MPS is not available"), ("tpu", ValueError, "not a device name"),
+    ("meta", ValueError, "not 'meta'"), (0, TypeError, "request must be a device name"),
+    (False, TypeError, "request must be a device name")])
+def test_a_device_that_is_not_here_or_not_a_device_is_refused(monkeypatch, capsys, request_,
+                                                              error, message):
+    no_gpu(monkeypatch)
+    with pytest.raises(error, match=message):
+        pick_device(request_)
+    assert capsys.readouterr().out == ""
+
+
+def test_a_device_asked_for_by_name_is_picked_when_it_is_here(monkeypatch, capsys):
+    no_gpu(monkeypatch)
+    assert pick_device("cpu") == torch.device("cpu")
+    assert capsys.readouterr().out == "Using device: cpu\n"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert pick_device("cuda:1", verbose=False) == torch.device("cuda:1")
+
+
+def test_device_label_refuses_a_device_that_is_not_here(monkeypatch):
+    no_gpu(monkeypatch)
+    with pytest.raises(RuntimeError, match="MPS is not available"):
+        device_label("mps")
 
 
 def test_fastest_keeps_each_functions_fastest_call_after_an_untimed_warm_up(monkeypatch):

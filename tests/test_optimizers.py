@@ -260,10 +260,44 @@ def test_fused_adam_zero_grad_forgets_the_gradients():
     assert all(p.grad is None for p in model.parameters())
 
 
-def test_fused_adam_step_without_gradients_names_the_parameter():
+@pytest.mark.parametrize("kernel", KERNELS[:2])
+def test_fused_adam_skips_a_parameter_without_a_gradient_as_adam_does(monkeypatch, kernel):
+    kernel(monkeypatch)
+    mine, batches = mlp_and_batches()
+    reference = copy.deepcopy(mine)
+    ours = FusedAdam(mine.parameters(), lr=0.01)
+    torchs = torch.optim.Adam(reference.parameters(), lr=0.01, fused=True)
+    for step, (xb, yb) in enumerate(batches[:12]):
+        for model, optimizer in ((mine, ours), (reference, torchs)):
+            optimizer.zero_grad()
+            F.cross_entropy(model(xb), yb).backward()
+            if step % 3 == 0:
+                model[2].bias.grad = None            # this step leaves the last bias alone
+            optimizer.step()
+        assert same_weights(mine, reference)
+    resumed = torch.optim.Adam(copy.deepcopy(mine).parameters(), fused=True)
+    resumed.load_state_dict(ours.state_dict())       # per-tensor step counts, as Adam's
+    assert [int(s["step"]) for s in resumed.state_dict()["state"].values()] == [12, 12, 12, 8]
+
+
+def test_fused_adam_with_no_gradient_at_all_does_nothing():
     model, _ = mlp_and_batches()
-    with pytest.raises(RuntimeError, match=r"params\[0\] has no gradient"):
-        FusedAdam(model.parameters()).step()
+    before = copy.deepcopy(model)
+    FusedAdam(model.parameters()).step()
+    assert same_weights(model, before)
+
+
+@pytest.mark.parametrize("name, bad, error", [("lr", -5, ValueError), ("lr", "0.1", TypeError),
+                                              ("betas", 0.9, TypeError),
+                                              ("betas", (0.9,), TypeError),
+                                              ("eps", 0.0, ValueError)])
+def test_fused_adam_checks_a_hyperparameter_changed_after_construction(name, bad, error):
+    model, _ = mlp_and_batches()
+    optimizer = FusedAdam(model.parameters())
+    with pytest.raises(error, match=name):
+        setattr(optimizer, name, bad)
+    optimizer.lr = 0.5
+    assert optimizer.lr == 0.5 and optimizer.state_dict()["param_groups"][0]["lr"] == 0.5
 
 
 @pytest.mark.parametrize("kwargs, error, name", [
@@ -272,6 +306,8 @@ def test_fused_adam_step_without_gradients_names_the_parameter():
     ({"params": [torch.zeros(3), "w"]}, TypeError, r"params\[1\]"),
     ({"lr": -0.1}, ValueError, "lr"),
     ({"betas": (0.9, 1.0)}, ValueError, r"betas\[1\]"),
+    ({"betas": 0.9}, TypeError, "betas must be a pair"),
+    ({"betas": (0.9,)}, TypeError, "betas must be a pair"),
     ({"eps": 0.0}, ValueError, "eps"),
 ])
 def test_fused_adam_rejects_invalid_arguments_naming_them(kwargs, error, name):

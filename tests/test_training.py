@@ -134,3 +134,40 @@ def test_train_epoch_rejects_labels_that_do_not_match_the_rows():
     with pytest.raises(ValueError, match=r"tensors\[1\] has 19 rows, tensors\[0\] has 20"):
         train_epoch(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy,
                     x, y[:19], 4)
+
+
+@pytest.mark.parametrize("restore_best", [True, False])
+def test_fit_without_a_finite_validation_loss_returns_its_history_and_says_so(restore_best):
+    train, (x_val, y_val) = blobs(40, 6), blobs(20, 7)
+    x_val = x_val.clone()
+    x_val[0, 0] = float("nan")                       # one NaN pixel: every val loss is NaN
+    model = make()
+    with pytest.warns(RuntimeWarning, match="no epoch of 3 had a finite validation loss"):
+        history = fit(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy,
+                      train, (x_val, y_val), batch_size=8, n_epochs=3,
+                      restore_best=restore_best)
+    assert history["best_epoch"] is None and len(history["train_loss"]) == 3
+    assert all(loss != loss for loss in history["val_loss"])          # NaN
+
+
+def test_fit_records_the_best_epoch_also_without_restoring_it():
+    train, val = blobs(60, 2), blobs(200, 3)
+    model = make()
+    history = fit(model, torch.optim.Adam(model.parameters(), lr=0.05), F.cross_entropy,
+                  train, val, batch_size=4, n_epochs=5, restore_best=False,
+                  generator=torch.Generator().manual_seed(0))
+    assert history["val_loss"][history["best_epoch"] - 1] == min(history["val_loss"])
+
+
+def test_evaluate_refuses_an_empty_set():
+    with pytest.raises(ValueError, match="0 rows"):
+        evaluate(make(), torch.zeros(0, 2), torch.zeros(0, dtype=torch.long), F.cross_entropy)
+
+
+@pytest.mark.parametrize("loss_fn", [torch.nn.CrossEntropyLoss(reduction="sum"),
+                                     lambda logits, y: F.cross_entropy(logits, y, reduction="sum"),
+                                     torch.nn.CrossEntropyLoss(reduction="none")])
+def test_evaluate_refuses_a_loss_that_does_not_average_over_the_batch(loss_fn):
+    x, y = blobs(30, 8)
+    with pytest.raises(ValueError, match="loss_fn must"):
+        evaluate(make(), x, y, loss_fn)
