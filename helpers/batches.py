@@ -70,7 +70,7 @@ def endless_minibatches(*tensors, batch_size, seed=0, start=0, drop_last=False):
     check("seed", seed, int, lambda v: v >= 0, "an int >= 0")
     check("start", start, int, lambda v: v >= 0, "an int >= 0")
     check_some_batch(n, batch_size, drop_last)
-    per_pass = n // batch_size if drop_last else -(-n // batch_size)
+    per_pass = steps_per_epoch(n, batch_size, drop_last)
     return _endless(tensors, n, batch_size, seed, start, per_pass)
 
 

@@ -258,8 +258,9 @@ def fetch(name, cache_dir=None, mirror=None, timeout=60, progress=None):
     level = logger.level
     logger.setLevel(logging.WARNING)  # pooch says "Downloading ..." on stderr otherwise
     try:
-        pooch.retrieve(source.url, f"sha256:{source.sha256}", fname=source.filename,
-                       path=cache, downloader=get)
+        # known_hash=None: both downloaders verify the temporary file before pooch moves
+        # it into place, so pooch need not read it a second time
+        pooch.retrieve(source.url, None, fname=source.filename, path=cache, downloader=get)
     except OSError as error:
         raise DataError(f"Cannot write {path} ({type(error).__name__}: {error}). Check that "
                         f"the cache folder {cache} is writable and has room.") from error

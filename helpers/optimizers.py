@@ -134,17 +134,16 @@ class FusedAdam:
         have = [i for i, p in enumerate(self.params) if p.grad is not None]
         if not have:
             return
-        (beta1, beta2), every = self.betas, len(have) == len(self.params)
+        state = self.params, self.exp_avgs, self.exp_avg_sqs, self.step_counts
         with torch.no_grad():
-            if every:
+            if len(have) == len(self.params):
                 self.steps += 1
             else:
                 self.steps[have] += 1
-            pick = (lambda tensors: tensors) if every else (
-                lambda tensors: [tensors[i] for i in have])
-            _fused_adam(pick(self.params), [p.grad for p in pick(self.params)],
-                        pick(self.exp_avgs), pick(self.exp_avg_sqs), pick(self.step_counts),
-                        self.lr, beta1, beta2, self.eps)
+                state = [[tensors[i] for i in have] for tensors in state]
+            params, exp_avgs, exp_avg_sqs, step_counts = state
+            _fused_adam(params, [p.grad for p in params], exp_avgs, exp_avg_sqs, step_counts,
+                        self.lr, *self.betas, self.eps)
 
     def state_dict(self):
         """The state in torch.optim.Adam's format: {"state": ..., "param_groups": [...]}."""
