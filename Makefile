@@ -4,6 +4,8 @@
 # make test            every check: lint, a -W build, all tests with nbval, the built book in
 #                      a browser, and nbval as another processor would compute (the CI command)
 # make nbval-portable  nbval only, as another processor would compute (PORTABLE below)
+# make timing-check    nbval on the lessons that check timings, 5 times natively and 5 times
+#                      as another processor, with one core kept busy (about 25 minutes)
 # make browser-tests   only the built book in a browser (builds _build/html if it is missing)
 # make linkcheck       every external link on links.md answers (needs a network)
 # make chromium        install Debian's chromium for the browser tests, if it is missing
@@ -17,7 +19,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book unit lint test nbval-portable browser-tests linkcheck chromium notebooks clean
+.PHONY: book unit lint test nbval-portable timing-check print-timed-lessons browser-tests linkcheck chromium notebooks \
+	clean
 
 # Another processor, simulated: ATen's scalar kernels instead of AVX2, MKL's portable code
 # path, one thread. Floating-point results differ from this machine's in the last bits,
@@ -61,6 +64,33 @@ test: lint $(VENV)/.installed chromium
 
 nbval-portable: $(VENV)/.installed
 	$(PORTABLE) $(BIN)/python -m pytest chapters $(NBVAL) -p no:cacheprovider -q
+
+# The lessons whose hidden checks compare clock readings: those with a cell tagged `clock`
+# (README, "Writing a lesson"); tests/test_timing_checks.py finds every such comparison
+# and fails if its cell is not tagged.
+TIMED_LESSONS := $(patsubst %.md,%.ipynb,$(shell grep -l -E '^:tags: \[.*\bclock\b' chapters/[0-9]*.md))
+TIMING_RUNS := 5
+
+# Each timed lesson under nbval, TIMING_RUNS times as this machine computes and TIMING_RUNS
+# times as another processor, while a busy loop (started and stopped here) keeps one core
+# occupied. Every run must pass: a check that compares clock readings must hold on a busy
+# machine and on any processor. Too slow for make test; run it after changing a timed lesson.
+timing-check: $(VENV)/.installed
+	@$(BIN)/python -c "while True: pass" & busy=$$!; trap 'kill $$busy' EXIT; \
+	passed=0; failed=0; \
+	for run in $$(seq $(TIMING_RUNS)); do \
+		for mode in native portable; do \
+			env=; [ $$mode = portable ] && env="$(PORTABLE)"; \
+			if env $$env $(BIN)/python -m pytest $(TIMED_LESSONS) $(NBVAL) -p no:cacheprovider -q; \
+			then passed=$$((passed + 1)); echo "timing-check: run $$run, $$mode: passed"; \
+			else failed=$$((failed + 1)); echo "timing-check: run $$run, $$mode: FAILED"; fi; \
+		done; \
+	done; \
+	echo "timing-check: $$passed passed, $$failed failed (of $$((passed + failed)) runs, one core busy)"; \
+	[ $$failed -eq 0 ]
+
+print-timed-lessons:
+	@echo $(TIMED_LESSONS)
 
 browser-tests: $(VENV)/.installed chromium
 	$(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider -rs

@@ -1,13 +1,14 @@
 """Saving and resuming training: model, optimizer, step, and whatever else a run needs."""
 
 import copy
+import io
 import os
 import pickle
+import reprlib
 from pathlib import Path
 
 import torch
 
-PLAIN = (bool, int, float, str, type(None))
 SAME_STATE = {"FusedAdam": "Adam"}  # optimizers whose state_dicts are interchangeable
 
 
@@ -19,14 +20,17 @@ def save_checkpoint(path, model, optimizer, step, **extra):
     """Write model and optimizer state, the step count and `extra` values to `path`.
 
     extra: more state to restore exactly (a scheduler's state_dict, a seed, RNG states as
-        tensors), made of tensors, bools, ints, floats, strings, None, and lists, tuples
-        and dicts of these: what load_checkpoint's safe loading accepts.
+        tensors): tensors, numbers, strings, None, torch dtypes and sizes, and lists,
+        tuples and dicts of these.
+    Everything written (the model's and the optimizer's state, step and extra) must load
+    back with torch.load(..., weights_only=True), as load_checkpoint reads it; the
+    checkpoint is serialised and loaded that way first, and a value that fails (a NumPy
+    number, a learning rate given as np.float64, a datetime, ...) raises TypeError naming
+    where it sits, before anything is written.
     The file is written beside `path`, flushed to disk and renamed over it, so an
     interrupted save never leaves a truncated checkpoint at `path`.
     """
     path = Path(path)
-    for key, value in extra.items():
-        _check_loadable(value, key)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise CheckpointError(f"cannot save {path}: the folder {folder} does not exist")
@@ -34,11 +38,13 @@ def save_checkpoint(path, model, optimizer, step, **extra):
         raise CheckpointError(f"cannot save {path}: it is a folder")
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "optimizer_class": type(optimizer).__name__, "step": step, **extra}
+    data = _serialized(state, names={"model": "model", "optimizer": "optimizer",
+                                     "step": "step", **{k: f"extra {k}" for k in extra}})
     _remove_stale_partials(folder)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     try:
         with open(partial, "wb") as file:
-            torch.save(state, file)
+            file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, path)
@@ -49,24 +55,61 @@ def save_checkpoint(path, model, optimizer, step, **extra):
     _sync_folder(folder)
 
 
-def _check_loadable(value, where):
-    if isinstance(value, torch.Tensor) or type(value) in PLAIN:
-        return
-    if type(value) in (list, tuple):
-        for i, item in enumerate(value):
-            _check_loadable(item, f"{where}[{i}]")
-        return
-    if type(value) is dict:
-        for key, item in value.items():
-            if type(key) not in PLAIN:
-                raise TypeError(f"extra {where} has a key {key!r} of type {type(key).__name__}; "
-                                f"expected str, int, float or bool keys")
-            _check_loadable(item, f"{where}[{key!r}]")
-        return
-    raise TypeError(f"extra {where} is a {type(value).__module__}.{type(value).__qualname__} "
-                    f"({value!r:.60}), which load_checkpoint's safe loading would refuse; "
-                    f"store it as a tensor (torch.as_tensor), a number (int(), float()), a "
-                    f"string, or lists and dicts of these")
+def _serialized(state, names):
+    """The bytes of torch.save(state), after checking that safe loading reads them back.
+
+    The rule is torch.load(..., weights_only=True) itself, not a list of types. If it
+    fails, the innermost value that fails is found and named: names maps each key of
+    state to the argument it came from.
+    """
+    buffer = io.BytesIO()
+    if _loads(state, buffer):
+        return buffer.getvalue()
+    for key, value in state.items():
+        if not _loads({key: value}):
+            where, culprit, error = _innermost_unloadable(value, names.get(key, key))
+            raise TypeError(
+                f"{where} is {_describe(culprit)}, which load_checkpoint's safe loading would "
+                f"refuse (torch.load with weights_only=True: {error}); store it as a tensor "
+                f"(torch.as_tensor), a number (int(), float()), a string, or lists and dicts "
+                f"of these")
+    raise TypeError("the checkpoint would not load back with torch.load(weights_only=True)")
+
+
+def _loads(value, buffer=None):
+    """Whether `value` survives torch.save, then torch.load(..., weights_only=True)."""
+    buffer = io.BytesIO() if buffer is None else buffer
+    try:
+        torch.save(value, buffer)
+        buffer.seek(0)
+        torch.load(buffer, weights_only=True)
+    except Exception:  # any failure, to pickle or to unpickle, means no
+        return False
+    return True
+
+
+def _innermost_unloadable(value, where, depth=0):
+    """(where, value, reason) of the deepest part of `value` that does not load back."""
+    if depth < 20 and isinstance(value, (list, tuple, dict)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if not _loads(item):
+                return _innermost_unloadable(item, f"{where}[{key!r}]", depth + 1)
+    try:
+        torch.save(value, io.BytesIO())
+    except RecursionError:
+        return where, value, "nested too deeply to save"
+    except Exception as error:
+        return where, value, f"it cannot be pickled: {type(error).__name__}"
+    return where, value, "its type is not one of the weights-only types"
+
+
+def _describe(value):
+    kind = type(value)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else \
+        f"{kind.__module__}.{kind.__qualname__}"
+    text = reprlib.repr(value)      # short, and safe on deeply nested values
+    return f"a {name} ({text[:60]}{'...' if len(text) > 60 else ''})"
 
 
 def _remove_stale_partials(folder):

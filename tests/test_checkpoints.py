@@ -1,5 +1,7 @@
+import collections
 import datetime
 import os
+import pathlib
 import subprocess
 
 import numpy as np
@@ -85,11 +87,71 @@ def test_saving_replaces_the_file_whole_and_leaves_no_partial_file(tmp_path):
     assert load_checkpoint(tmp_path / "ckpt.pt", model)["step"] == 2
 
 
-@pytest.mark.parametrize("extra", [np.int64(3), np.zeros(2), np.random.get_state(),
-                                   datetime.datetime(2026, 1, 1), {"when": {1, 2}}])
+# values a training script passes by accident: a NumPy number or array, NumPy's RNG state,
+# a date, a path, a range, a defaultdict of counts, a function
+@pytest.mark.parametrize("extra", [np.int64(3), np.float64(0.5), np.zeros(2),
+                                   np.random.get_state(), datetime.datetime(2026, 1, 1),
+                                   pathlib.Path("runs/a"), range(3),
+                                   collections.defaultdict(int), {"when": frozenset({1, 2})},
+                                   {"schedule": lambda step: 0.9**step}])
 def test_extras_that_safe_loading_would_refuse_are_refused_on_save(tmp_path, extra):
     with pytest.raises(TypeError, match="extra rng.* safe loading would refuse"):
         save_checkpoint(tmp_path / "ckpt.pt", *make(), step=1, rng=extra)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_optimizer_setting_that_safe_loading_would_refuse_is_named_on_save(tmp_path):
+    model = make()[0]
+    optimizer = torch.optim.SGD(model.parameters(), lr=np.float64(0.01))
+    with pytest.raises(TypeError, match=r"optimizer\['param_groups'\]\[0\]\['lr'\] is a "
+                                        r"numpy.float64 \(.*0.01"):
+        save_checkpoint(tmp_path / "ckpt.pt", model, optimizer, step=1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_step_that_safe_loading_would_refuse_is_named_on_save(tmp_path):
+    with pytest.raises(TypeError, match="step is a numpy.int64"):
+        save_checkpoint(tmp_path / "ckpt.pt", *make(), step=np.int64(7))
+
+
+class Stamped(torch.nn.Linear):
+    """A module whose state_dict carries extra state: here, by accident, a path."""
+
+    def get_extra_state(self):
+        return pathlib.Path("data/train.csv")
+
+    def set_extra_state(self, state):
+        pass
+
+
+def test_model_state_that_safe_loading_would_refuse_is_named_on_save(tmp_path):
+    model = Stamped(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match=r"model\['_extra_state'\] is a pathlib.*PosixPath"):
+        save_checkpoint(tmp_path / "ckpt.pt", model, optimizer, step=1)
+
+
+def test_extras_that_safe_loading_accepts_are_saved_and_load_back(tmp_path):
+    looped = [1, 2]
+    looped.append(looped)
+    extra = {"order": collections.OrderedDict(a=1, b=2), "dtype": torch.float16,
+             "shape": torch.Size([3, 4]), "by_pair": {(0, 1): 2.5}, "looped": looped,
+             "tags": {"a", "b"}}
+    model, optimizer = make()
+    save_checkpoint(tmp_path / "ckpt.pt", model, optimizer, step=1, **extra)
+    state = load_checkpoint(tmp_path / "ckpt.pt", model, optimizer)
+    assert state["order"] == extra["order"] and state["dtype"] is torch.float16
+    assert state["shape"] == torch.Size([3, 4]) and state["by_pair"] == {(0, 1): 2.5}
+    assert state["looped"][2] is state["looped"] and state["tags"] == {"a", "b"}
+
+
+def test_extras_nested_too_deeply_to_save_are_refused_with_a_clear_error(tmp_path):
+    deep = current = []
+    for _ in range(5000):
+        current.append([])
+        current = current[0]
+    with pytest.raises(TypeError, match="extra history.*nested too deeply"):
+        save_checkpoint(tmp_path / "ckpt.pt", *make(), step=1, history=deep)
     assert list(tmp_path.iterdir()) == []
 
 
