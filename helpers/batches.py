@@ -2,7 +2,7 @@
 
 import torch
 
-from helpers.checks import check, check_positive_int
+from helpers.checks import check, check_flag, check_generator, check_positive_int
 
 
 def minibatches(*tensors, batch_size, shuffle=True, drop_last=False, generator=None):
@@ -14,7 +14,9 @@ def minibatches(*tensors, batch_size, shuffle=True, drop_last=False, generator=N
         one), at every call; otherwise the stored order.
     """
     n = check_rows(tensors)
-    check_positive_int("batch_size", batch_size)
+    batch_size = check_positive_int("batch_size", batch_size)
+    shuffle, drop_last = check_flag("shuffle", shuffle), check_flag("drop_last", drop_last)
+    check_generator(generator)
     check_some_batch(n, batch_size, drop_last)
     stop = n - n % batch_size if drop_last else n
     if not shuffle:
@@ -52,8 +54,8 @@ def check_some_batch(n, batch_size, drop_last):
 
 def steps_per_epoch(n, batch_size, drop_last=False):
     """Optimizer steps in one pass over n samples: ceil(n / B), or floor(n / B) with drop_last."""
-    check_positive_int("n", n)
-    check_positive_int("batch_size", batch_size)
+    n, batch_size = check_positive_int("n", n), check_positive_int("batch_size", batch_size)
+    drop_last = check_flag("drop_last", drop_last)
     return n // batch_size if drop_last else -(-n // batch_size)
 
 
@@ -61,14 +63,16 @@ def endless_minibatches(*tensors, batch_size, seed=0, start=0, drop_last=False):
     """An endless stream of mini-batches: pass after pass over the rows, each in a new order.
 
     tensors, batch_size, drop_last: as for `minibatches`.
-    seed: the orders are drawn from a torch.Generator seeded with it: same seed, same stream.
+    seed: the orders are drawn from a torch.Generator seeded with it: same seed, same stream
+        (an int in [0, 2**64), as torch.Generator.manual_seed takes).
     start: batches to skip, for resuming: the stream with start=k yields what the stream
         with start=0 yields from its (k+1)-th batch on.
     """
     n = check_rows(tensors)
-    check_positive_int("batch_size", batch_size)
-    check("seed", seed, int, lambda v: v >= 0, "an int >= 0")
-    check("start", start, int, lambda v: v >= 0, "an int >= 0")
+    batch_size = check_positive_int("batch_size", batch_size)
+    seed = check("seed", seed, int, lambda v: 0 <= v < 2**64, "an int in [0, 2**64)")
+    start = check("start", start, int, lambda v: v >= 0, "an int >= 0")
+    drop_last = check_flag("drop_last", drop_last)
     check_some_batch(n, batch_size, drop_last)
     per_pass = steps_per_epoch(n, batch_size, drop_last)
     return _endless(tensors, n, batch_size, seed, start, per_pass)
@@ -112,7 +116,7 @@ class BatchBuffers:
     def batches(self, x, order, batch_size):
         """Yield the rows of x (N, ...) in `order` (N row indices), batch_size rows at a time."""
         check_rows((x,))
-        check_positive_int("batch_size", batch_size)
+        batch_size = check_positive_int("batch_size", batch_size)
         check_order(order, len(x))
         key = ((min(batch_size, len(x)), *x.shape[1:]), x.dtype, x.device)
         return self._gathered(x, order, batch_size, key)

@@ -1,13 +1,20 @@
 """Saving and resuming training: model, optimizer, step, and whatever else a run needs."""
 
 import copy
+import hashlib
 import io
 import os
 import pickle
+import re
 import reprlib
+import secrets
+import socket
+import stat
 from pathlib import Path
 
 import torch
+
+from helpers.checks import check
 
 SAME_STATE = {"FusedAdam": "Adam"}  # optimizers whose state_dicts are interchangeable
 
@@ -19,6 +26,8 @@ class CheckpointError(RuntimeError):
 def save_checkpoint(path, model, optimizer, step, **extra):
     """Write model and optimizer state, the step count and `extra` values to `path`.
 
+    step: optimizer steps taken so far, an int >= 0 (a NumPy int is stored as a Python int).
+
     extra: more state to restore exactly (a scheduler's state_dict, a seed, RNG states as
         tensors): tensors, numbers, strings, None, torch dtypes and sizes, and lists,
         tuples and dicts of these.
@@ -27,32 +36,54 @@ def save_checkpoint(path, model, optimizer, step, **extra):
     checkpoint is serialised and loaded that way first, and a value that fails (a NumPy
     number, a learning rate given as np.float64, a datetime, ...) raises TypeError naming
     where it sits, before anything is written.
-    The file is written beside `path`, flushed to disk and renamed over it, so an
-    interrupted save never leaves a truncated checkpoint at `path`.
+    The file is written beside `path` under a name of its own (PARTIAL: this machine,
+    this process, a random part), flushed to disk and renamed over it: an interrupted
+    save never leaves a truncated checkpoint at `path`, and saves at once (threads,
+    processes) each leave a whole checkpoint of one of them. A save also removes the
+    partial files that saves on this machine left when their process was killed, and
+    nothing else.
     """
+    step = check("step", step, int, lambda v: v >= 0, "an int >= 0 (optimizer steps taken)")
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise CheckpointError(f"cannot save {path}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise CheckpointError(f"cannot save {path}: it is a folder")
+    try:
+        if path.is_dir():
+            raise CheckpointError(f"cannot save {path}: it is a folder")
+    except OSError as error:  # a name too long, a loop of links, ...
+        raise CheckpointError(f"cannot save {path}: {type(error).__name__}: {error}") from error
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "optimizer_class": type(optimizer).__name__, "step": step, **extra}
     data = _serialized(state, names={"model": "model", "optimizer": "optimizer",
                                      "step": "step", **{k: f"extra {k}" for k in extra}})
     _remove_stale_partials(folder)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial = folder / _partial_name(os.getpid())
     try:
-        with open(partial, "wb") as file:
+        with open(partial, "xb") as file:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, path)
-    except (OSError, RuntimeError) as error:
+    except BaseException as error:
         partial.unlink(missing_ok=True)
+        if not isinstance(error, (OSError, RuntimeError)):
+            raise
         raise CheckpointError(f"cannot save {path}: {type(error).__name__}: {error}. Check "
                               f"that the folder {folder} is writable and has room") from error
     _sync_folder(folder)
+
+
+# The partial files of this module, and only they: ".save_checkpoint-<machine>-<process
+# id>-<random>.partial". <machine> is a hash of the host name, so that a save on another
+# machine sharing the folder is never taken for a killed one of this machine.
+PARTIAL = re.compile(r"\.save_checkpoint-([0-9a-f]{8})-([0-9]+)-[0-9a-f]{16}\.partial")
+MACHINE = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _partial_name(pid):
+    """A new partial file name for a save by process `pid` of this machine (58 characters)."""
+    return f".save_checkpoint-{MACHINE}-{pid}-{secrets.token_hex(8)}.partial"
 
 
 def _serialized(state, names):
@@ -113,13 +144,13 @@ def _describe(value):
 
 
 def _remove_stale_partials(folder):
-    """Delete the partial files of saves killed before their rename (their process is gone)."""
-    for partial in folder.glob("*.partial"):
-        pid = partial.name.split(".")[-2]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
+    """Delete the partial files of saves on this machine whose process has ended."""
+    for partial in folder.glob(".save_checkpoint-*.partial"):
+        match = PARTIAL.fullmatch(partial.name)
+        if match is None or match[1] != MACHINE or int(match[2]) == os.getpid():
+            continue  # not this module's, another machine's, or this process's own
         try:
-            os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+            os.kill(int(match[2]), 0)  # signal 0: only asks whether the process exists
         except ProcessLookupError:
             partial.unlink(missing_ok=True)
         except (PermissionError, OverflowError):
@@ -144,14 +175,16 @@ def load_checkpoint(path, model, optimizer=None):
     """Restore `model` (and `optimizer`) from `path`; return the whole checkpoint dict.
 
     Reads with torch.load(..., weights_only=True): tensors and plain values, never pickled
-    code. Raises FileNotFoundError if there is no file, and CheckpointError if it is
-    damaged, holds objects safe loading refuses, or was saved from another model or
-    optimizer; then neither model nor optimizer is changed.
+    code, onto the device of the model's parameters (or buffers; else the CPU). Raises
+    FileNotFoundError if there is no file, and CheckpointError if `path` is not a regular
+    file (a folder, a FIFO, a device), or the file is damaged, holds objects safe loading
+    refuses, or was saved from another model or optimizer. Whatever fails, neither model
+    nor optimizer is changed.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    device = next(model.parameters()).device
+    _check_is_file(path)
+    tensors = [*model.parameters(), *model.buffers()]
+    device = tensors[0].device if tensors else torch.device("cpu")
     try:
         state = torch.load(path, map_location=device, weights_only=True)
     except pickle.UnpicklingError as error:
@@ -172,21 +205,46 @@ def load_checkpoint(path, model, optimizer=None):
             SAME_STATE.get(saved_class, saved_class) != SAME_STATE.get(given_class, given_class):
         raise CheckpointError(f"{path} holds the state of a {saved_class} optimizer; "
                               f"expected {given_class}")
+    for key in ("model", "optimizer") if optimizer is not None else ("model",):
+        if not isinstance(state[key], dict):
+            raise CheckpointError(f"{path} is not a checkpoint written by save_checkpoint: "
+                                  f"its {key} state is {_describe(state[key])}, not a dict")
     model_before = copy.deepcopy(model.state_dict())
     optimizer_before = copy.deepcopy(optimizer.state_dict()) if optimizer is not None else None
     try:
         model.load_state_dict(state["model"])
         if optimizer is not None:
             optimizer.load_state_dict(state["optimizer"])
-    except (RuntimeError, ValueError, KeyError) as error:
+    except BaseException as error:  # whatever fails, and however: put both back as they were
         model.load_state_dict(model_before)
         if optimizer is not None:
             optimizer.load_state_dict(optimizer_before)
+        if not isinstance(error, Exception):
+            raise
         first = str(error).strip().splitlines()
         what = "model" if "state_dict for" in str(error) else "optimizer or parameter set"
         raise CheckpointError(f"{path} was saved from a different {what}: "
+                              f"{type(error).__name__}: "
                               f"{' '.join(line.strip() for line in first[:3])}") from error
     return state
+
+
+def _check_is_file(path):
+    """Raise FileNotFoundError if nothing is at `path`, CheckpointError if not a regular file.
+
+    A FIFO would make reading wait forever for a writer, and /dev/zero never ends.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no checkpoint at {path}") from None
+    except OSError as error:
+        raise CheckpointError(f"cannot read {path}: {type(error).__name__}: {error}") from error
+    if not stat.S_ISREG(mode):
+        what = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"
+                if stat.S_ISSOCK(mode) else "not a regular file")
+        raise CheckpointError(f"{path} is {what}, not a checkpoint file")
 
 
 def _damaged(path, error):

@@ -1,9 +1,9 @@
 """The course's data sets: where each file comes from, how it is checked, how it is read.
 
 Each data set is one file with a canonical URL and a sha256 sum. `fetch` puts the file in a
-cache folder once, with pooch (a unique temporary file, verified, then moved into place, so
-that processes fetching at once never see each other's half-written files), and verifies
-its sha256 every time it is asked for it. The cache is the repository's `data/` folder in a
+cache folder once, with pooch, in a staging folder of its own (verified, then moved into
+place, so that processes fetching at once never see each other's half-written files), and
+verifies its sha256 every time it is asked for it. The cache is the repository's `data/` folder in a
 checkout, else `$XDG_CACHE_HOME/epochs-and-minibatches` (default `~/.cache/...`). With the
 environment variable `COURSE_DATA_MIRROR=<folder>` the files are copied from that folder
 instead of downloaded. A file whose sha256 does not match is never used or kept.
@@ -14,8 +14,12 @@ instead of downloaded. A file whose sha256 does not match is never used or kept.
 import argparse
 import hashlib
 import logging
+import math
 import os
+import re
 import shutil
+import socket
+import stat
 import sys
 import tempfile
 import time
@@ -213,15 +217,64 @@ def _verify(path, source, origin):
                         f"changed or the file is damaged there.")
 
 
-def _check_cache(cache, path):
-    """Raise DataError unless `cache` is a folder this process can write a new file into."""
-    if path.is_dir():
-        raise DataError(f"{path} is a folder, where the data file should be. Remove it "
-                        f"(rm -r {path}), or use another cache folder (cache_dir=, --cache).")
+def _entry(path):
+    """What is at `path`: None (nothing), "file" (a regular file), or what else it is, in words.
+
+    Follows a symbolic link to what it points at (a link to /dev/zero is "a device").
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise DataError(f"Cannot look at {path} ({type(error).__name__}: {error}). Check the "
+                        f"cache folder, or use another one (cache_dir=, --cache).") from error
+    if stat.S_ISREG(mode):
+        return "file"
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+             (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")]
+    return next((word for test, word in kinds if test(mode)), "a special file")
+
+
+def _refuse_entry(path, kind):
+    """The DataError for a cache entry that is not a regular file: what it is, what to do."""
+    if kind == "a folder":
+        return DataError(f"{path} is a folder, where the data file should be. Remove it "
+                         f"(rm -r {path}), or use another cache folder (cache_dir=, --cache).")
+    return DataError(f"{path} is {kind}, not a regular file, where the data file should be; "
+                     f"it was not read. Remove it (rm {path}), or use another cache folder "
+                     f"(cache_dir=, --cache).")
+
+
+# The staging folders of fetch, and only they: ".fetch-<machine>-<process id>-<random>".
+# <machine> is a hash of the host name, so that a fetch on another machine sharing the
+# cache is never taken for a killed one of this machine.
+STAGING = re.compile(r"\.fetch-([0-9a-f]{8})-([0-9]+)-[A-Za-z0-9_]+")
+MACHINE = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _remove_stale_staging(cache):
+    """Delete the staging folders of fetches on this machine whose process has ended."""
+    for folder in cache.glob(".fetch-*"):
+        match = STAGING.fullmatch(folder.name)
+        if match is None or match[1] != MACHINE or int(match[2]) == os.getpid():
+            continue  # not fetch's, another machine's, or this process's own
+        try:
+            os.kill(int(match[2]), 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (PermissionError, OverflowError):
+            pass  # alive under another user / not a process id: leave it alone
+
+
+def _staging_folder(cache):
+    """A new, private folder in `cache` for one fetch; DataError if the cache is not writable."""
     try:
         cache.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=cache):
             pass
+        _remove_stale_staging(cache)
+        return Path(tempfile.mkdtemp(prefix=f".fetch-{MACHINE}-{os.getpid()}-", dir=cache))
     except OSError as error:
         raise DataError(f"Cannot write to the cache folder {cache} ({type(error).__name__}: "
                         f"{error}). Make it writable, or use another cache folder "
@@ -231,41 +284,58 @@ def _check_cache(cache, path):
 def fetch(name, cache_dir=None, mirror=None, timeout=60, progress=None):
     """Return the path of data set `name`'s file in the cache, fetching it if needed.
 
-    The file is taken from the cache if its sha256 matches; otherwise from the folder
-    `mirror` (default: $COURSE_DATA_MIRROR) if one is given, else downloaded from its URL.
+    The file is taken from the cache if its sha256 matches (a read-only cache is fine);
+    otherwise from the folder `mirror` (default: $COURSE_DATA_MIRROR) if one is given, else
+    downloaded from its URL.
     timeout: seconds the server may take to answer or to send more data (see MIN_RATE).
     progress: show a download's progress on stderr; by default for files over 1 MB.
     A cached file that fails the check is removed, with a warning, and fetched afresh; a
-    fetched one that fails it raises DataError and is not kept.
+    fetched one that fails it raises DataError and is not kept. Something other than a
+    regular file where the file should be (a folder, a FIFO, a device) raises DataError
+    and is left alone, unread.
+    The file is fetched into a staging folder of this call's own, then moved into place,
+    so that fetches at once never see each other's half-written files; a fetch that was
+    killed leaves its staging folder, which the next fetch on this machine removes.
     """
     source = _source(name)
-    check("timeout", timeout, float, lambda v: v > 0, "a number of seconds > 0")
+    timeout = check("timeout", timeout, float, lambda v: 0 < v < math.inf,
+                    "a finite number of seconds > 0")
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     path = cache / source.filename
-    _check_cache(cache, path)
-    if path.is_file():
+    kind = _entry(path)
+    if kind not in (None, "file"):
+        raise _refuse_entry(path, kind)
+    if kind == "file":
         problem = _mismatch(path, source)
         if problem is None:
             return path
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise DataError(f"The cached file {path} {problem}, and it cannot be removed "
+                            f"({type(error).__name__}: {error}). Remove it yourself "
+                            f"(rm {path}), then fetch it again.") from error
         warnings.warn(f"The cached file {path} {problem}. It was removed and will be "
                       f"fetched afresh.", stacklevel=2)
     if mirror is None:
         mirror = os.environ.get(MIRROR_ENV) or None
     get = _copier(source, mirror) if mirror is not None else _downloader(source, timeout,
                                                                          progress)
+    staging = _staging_folder(cache)
     logger = pooch.get_logger()
     level = logger.level
     logger.setLevel(logging.WARNING)  # pooch says "Downloading ..." on stderr otherwise
     try:
         # known_hash=None: both downloaders verify the temporary file before pooch moves
         # it into place, so pooch need not read it a second time
-        pooch.retrieve(source.url, None, fname=source.filename, path=cache, downloader=get)
+        pooch.retrieve(source.url, None, fname=source.filename, path=staging, downloader=get)
+        os.replace(staging / source.filename, path)
     except OSError as error:
         raise DataError(f"Cannot write {path} ({type(error).__name__}: {error}). Check that "
                         f"the cache folder {cache} is writable and has room.") from error
     finally:
         logger.setLevel(level)
+        shutil.rmtree(staging, ignore_errors=True)
     return path
 
 
@@ -350,17 +420,24 @@ def main(argv=None):
                 print(f"  FAILED: {error}")
             else:
                 print(f"  ok: {path} (sha256 verified)")
-        elif not path.is_file():
+        elif (kind := _entry(path)) is None:
             failed += args.command == "verify"
             print(f"  {'MISSING' if args.command == 'verify' else 'not cached'}: {path}")
+        elif kind != "file":
+            failed += args.command == "verify"
+            print(f"  NOT A REGULAR FILE, left alone: {path} is {kind}; remove it")
         elif args.command == "list":
             print(f"  cached: {path}")
         elif (problem := _mismatch(path, source)) is None:
             print(f"  ok: {path} (sha256 verified)")
         else:
             failed += 1
-            path.unlink(missing_ok=True)
-            print(f"  DAMAGED, removed: {path} {problem}")
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as error:
+                print(f"  DAMAGED, and cannot be removed ({error}): {path} {problem}")
+            else:
+                print(f"  DAMAGED, removed: {path} {problem}")
     return 1 if failed else 0
 
 

@@ -57,7 +57,7 @@ def _available(request):
 
 def seed_everything(seed):
     """Seed Python's, NumPy's and PyTorch's (CPU and GPU) random generators; seed in [0, 2**32)."""
-    check("seed", seed, int, lambda v: 0 <= v < 2**32, "an int in [0, 2**32)")
+    seed = check("seed", seed, int, lambda v: 0 <= v < 2**32, "an int in [0, 2**32)")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
@@ -82,7 +82,7 @@ def device_label(device):
 @contextlib.contextmanager
 def cpu_threads(n):
     """Run the body of a `with` block on n CPU threads (torch.set_num_threads); restore after."""
-    check_positive_int("n", n)
+    n = check_positive_int("n", n)
     previous = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
@@ -112,7 +112,7 @@ def fastest(functions, device, rounds=5):
     not timed. Other programs can only add time, so the fastest call is the closest to
     what a quiet machine takes. The device is synchronised around every call.
     """
-    check_positive_int("rounds", rounds)
+    rounds = check_positive_int("rounds", rounds)
     best = dict.fromkeys(functions, math.inf)
     for round_ in range(rounds + 1):
         for key, function in functions.items():
@@ -136,6 +136,6 @@ def threads_for(model, batch_size):
     forward pass through a linear or fully connected model) is below SMALL_STEP: a second
     thread then saves little or nothing (benchmarks/README.md).
     """
-    check_positive_int("batch_size", batch_size)
+    batch_size = check_positive_int("batch_size", batch_size)
     weights = sum(p.numel() for p in model.parameters())
     return 1 if batch_size * weights < SMALL_STEP else torch.get_num_threads()

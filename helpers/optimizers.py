@@ -14,25 +14,31 @@ from helpers.checks import check, check_positive_int
 
 
 def _check_lr(lr):
-    check("lr", lr, float, lambda v: 0 <= v < math.inf, "a finite number >= 0")
+    return check("lr", lr, float, lambda v: 0 <= v < math.inf, "a finite number >= 0")
 
 
 def _check_beta(name, beta):
-    check(name, beta, float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+    return check(name, beta, float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
 def _check_adam(lr, betas, eps):
-    _check_lr(lr)
+    """{"lr": ..., "betas": (beta1, beta2), "eps": ...}, checked, as Python floats."""
+    lr = _check_lr(lr)
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    _check_beta("betas[0]", betas[0])
-    _check_beta("betas[1]", betas[1])
-    check("eps", eps, float, lambda v: 0 < v < math.inf, "a finite number > 0")
+    betas = (_check_beta("betas[0]", betas[0]), _check_beta("betas[1]", betas[1]))
+    eps = check("eps", eps, float, lambda v: 0 < v < math.inf, "a finite number > 0")
+    return {"lr": lr, "betas": betas, "eps": eps}
+
+
+# Adam's settings that FusedAdam does not implement, with the value that means "off"
+NOT_IMPLEMENTED = {"weight_decay": 0, "amsgrad": False, "maximize": False,
+                   "decoupled_weight_decay": False}
 
 
 def gradient_descent_step(w, g, lr):
     """One step of gradient descent; returns the new w."""
-    _check_lr(lr)
+    lr = _check_lr(lr)
     return w - lr * g
 
 
@@ -45,8 +51,7 @@ def momentum_step(w, g, velocity, lr, beta, convention="pytorch"):
         gradients instead, and so, once the velocity has built up, steps 1 / (1 - beta)
         times less far at the same lr.
     """
-    _check_lr(lr)
-    _check_beta("beta", beta)
+    lr, beta = _check_lr(lr), _check_beta("beta", beta)
     if convention == "pytorch":
         velocity = beta * velocity + g
     elif convention == "average":
@@ -63,9 +68,8 @@ def adam_step(w, g, m, s, t, lr, betas=(0.9, 0.999), eps=1e-8):
         step (torch.optim.Adam calls them exp_avg and exp_avg_sq; the paper calls s v).
     t: the number of this step, counted from 1.
     """
-    _check_adam(lr, betas, eps)
-    check_positive_int("t", t)
-    beta1, beta2 = betas
+    lr, (beta1, beta2), eps = _check_adam(lr, betas, eps).values()
+    t = check_positive_int("t", t)
     m = beta1 * m + (1 - beta1) * g          # the gradient, averaged over ~10 steps
     s = beta2 * s + (1 - beta2) * g * g      # its square, averaged over ~1000 steps
     m_hat = m / (1 - beta1**t)               # both start at zero: undo that bias
@@ -77,9 +81,11 @@ def adam_step(w, g, m, s, t, lr, betas=(0.9, 0.999), eps=1e-8):
 class FusedAdam:
     """torch.optim.Adam(fused=True)'s update without torch.optim's per-step bookkeeping.
 
-    params: the tensors to train (model.parameters()), floating point, on one device.
-    lr, betas, eps: as for torch.optim.Adam (no weight decay, no AMSGrad); they can be
-        changed between steps, and are checked when they are.
+    params: the tensors to train (model.parameters()): leaf tensors, floating point, on
+        one device, with dense gradients (a sparse one raises at the step).
+    lr, betas, eps: as for torch.optim.Adam; they can be changed between steps, and are
+        checked when they are. Adam's weight_decay, amsgrad and maximize are not
+        implemented: loading a state that turns one on raises ValueError.
     Calls torch's private fused kernel, `torch._fused_adam_`, directly, after checking at
     construction that it exists and takes one step as Adam does; otherwise (another torch,
     another device) it hands every step to torch.optim.Adam(fused=True), or foreach=True
@@ -95,11 +101,15 @@ class FusedAdam:
             if not isinstance(p, torch.Tensor) or not p.is_floating_point():
                 raise TypeError(f"params[{i}] must be a floating-point tensor, got "
                                 f"{getattr(p, 'dtype', type(p).__name__)}")
+            if not p.is_leaf:
+                raise ValueError(f"params[{i}] is not a leaf tensor (it was computed from "
+                                 f"others), so it cannot be trained; pass the parameters "
+                                 f"themselves, e.g. model.parameters()")
             if p.device != self.params[0].device:
                 raise ValueError(f"params[{i}] is on {p.device}, params[0] on "
                                  f"{self.params[0].device}; expected one device")
-        _check_adam(lr, betas, eps)
-        self.hyper = {"lr": lr, "betas": tuple(betas), "eps": eps}
+        self.hyper = _check_adam(lr, betas, eps)
+        lr, betas, eps = self.hyper.values()
         device = self.params[0].device
         self.fallback = None if _fused_kernel_works(device) else _torch_adam(self.params, lr,
                                                                              betas, eps)
@@ -111,8 +121,7 @@ class FusedAdam:
         self.step_counts = list(self.steps.unbind())
 
     def _set(self, name, value):
-        _check_adam(**{**self.hyper, name: value})
-        self.hyper[name] = tuple(value) if name == "betas" else value
+        self.hyper = _check_adam(**{**self.hyper, name: value})
         if self.fallback is not None:
             self.fallback.param_groups[0][name] = self.hyper[name]
 
@@ -128,6 +137,11 @@ class FusedAdam:
 
     def step(self):
         """Move every parameter that has a gradient (.grad) one Adam step along it."""
+        for i, p in enumerate(self.params):
+            if p.grad is not None and p.grad.is_sparse:
+                raise RuntimeError(f"params[{i}] has a sparse gradient (from an "
+                                   f"nn.Embedding(sparse=True)?), which FusedAdam does not "
+                                   f"support; use torch.optim.SparseAdam for it")
         if self.fallback is not None:
             self.fallback.step()
             return
@@ -159,24 +173,33 @@ class FusedAdam:
         return {"state": state, "param_groups": [group]}
 
     def load_state_dict(self, state_dict):
-        """Restore a state from `state_dict()`, this class's or torch.optim.Adam's."""
-        if self.fallback is not None:
-            self.fallback.load_state_dict(state_dict)
-            self.hyper = {key: self.fallback.param_groups[0][key] for key in self.hyper}
-            return
+        """Restore a state from `state_dict()`, this class's or torch.optim.Adam's.
+
+        Raises ValueError, and changes nothing, for a state of other parameters or one
+        with a setting FusedAdam does not implement (weight_decay, amsgrad, maximize).
+        """
         groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
         if not groups or len(groups) != 1 or len(groups[0]["params"]) != len(self.params):
             raise ValueError(f"state_dict must hold one parameter group of {len(self.params)} "
                              f"tensors, as FusedAdam's or Adam's state_dict() for these params")
         group, state = groups[0], state_dict["state"]
+        for name, off in NOT_IMPLEMENTED.items():
+            if group.get(name, off) != off:
+                raise ValueError(f"state_dict's optimizer was Adam with {name}="
+                                 f"{group[name]!r}, which FusedAdam does not implement; "
+                                 f"resume with torch.optim.Adam({name}={group[name]!r})")
+        hyper = _check_adam(group["lr"], group["betas"], group["eps"])
+        if self.fallback is not None:
+            self.fallback.load_state_dict(state_dict)
+            self.hyper = hyper
+            return
         entries = [state.get(index, {}) for index in group["params"]]
         for i, (p, entry) in enumerate(zip(self.params, entries)):
             for key in ("exp_avg", "exp_avg_sq"):
                 if entry and entry[key].shape != p.shape:
                     raise ValueError(f"state_dict's {key} of params[{i}] has shape "
                                      f"{tuple(entry[key].shape)}, expected {tuple(p.shape)}")
-        _check_adam(group["lr"], group["betas"], group["eps"])
-        self.hyper = {"lr": group["lr"], "betas": tuple(group["betas"]), "eps": group["eps"]}
+        self.hyper = hyper
         with torch.no_grad():
             for p, step, m, s, entry in zip(self.params, self.step_counts, self.exp_avgs,
                                             self.exp_avg_sqs, entries):

@@ -1,12 +1,13 @@
 """The course's figure style: one colour-blind-safe palette and a few shared touches."""
 
+import math
 import re
 
 import matplotlib as mpl
 import numpy as np
 from cycler import cycler
 
-from helpers.checks import check_positive_int
+from helpers.checks import check, check_positive_int
 
 # Okabe & Ito's palette (2008), distinguishable with the common colour-vision deficiencies.
 COLORS = {
@@ -57,6 +58,8 @@ def image_grid(images, titles, n_cols=8, size=1.3, cmap="gray"):
     if len(images) != len(titles):
         raise ValueError(f"got {len(images)} images but {len(titles)} titles; expected one "
                          f"title per image")
+    n_cols = check_positive_int("n_cols", n_cols)
+    size = check("size", size, float, lambda v: 0 < v < math.inf, "a finite number of inches > 0")
     images = [_numpy(image) for image in images]
     n = len(images)
     if n == 0:
@@ -88,7 +91,9 @@ def path_animation(fig, ax, paths, n_frames=50, interval=100):
     lengths = {len(p) for p in paths.values()}
     if len(lengths) != 1:
         raise ValueError(f"paths must all have the same length, got lengths {sorted(lengths)}")
-    check_positive_int("n_frames", n_frames)
+    n_frames = check_positive_int("n_frames", n_frames)
+    interval = check("interval", interval, float, lambda v: 0 < v < math.inf,
+                     "a finite number of milliseconds > 0")
     length = lengths.pop()
     paths = {label: _numpy(path) for label, path in paths.items()}
     lines, heads = [], []
@@ -138,6 +143,7 @@ def animation_html(animation, fig, alt, dpi=60):
     from IPython.display import HTML
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError(f"alt must be a non-empty description, got {alt!r}")
+    dpi = check("dpi", dpi, float, lambda v: 0 < v < math.inf, "a positive number of dots per inch")
     with plt.rc_context({"animation.frame_format": "jpeg", "savefig.dpi": dpi}):
         page = animation.to_jshtml(default_mode="once")
     plt.close(fig)

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -195,3 +196,36 @@ def test_an_order_that_is_not_one_index_per_row_is_rejected(order):
 def test_an_order_with_a_repeated_or_missing_row_is_rejected(order):
     with pytest.raises(ValueError, match=r"order must hold each row index 0 ... 4 exactly once"):
         BatchBuffers().batches(torch.zeros(5, 2), torch.tensor(order), 2)
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"shuffle": "no"}, TypeError, "shuffle must be True or False, got 'no'"),
+    ({"drop_last": "False"}, TypeError, "drop_last must be True or False, got 'False'"),
+    ({"shuffle": 0}, TypeError, "shuffle must be True or False"),
+    ({"generator": 42}, TypeError, "generator must be a torch.Generator or None, got 42")])
+def test_flags_and_generators_of_the_wrong_type_are_refused_not_read_as_true(kwargs, error,
+                                                                            name):
+    x = torch.arange(10.0)
+    with pytest.raises(error, match=name):
+        minibatches(x, batch_size=3, **kwargs)
+
+
+def test_numpy_integers_and_booleans_work_as_python_ones():
+    x = torch.arange(10.0)
+    plain = list(minibatches(x, batch_size=3, shuffle=False, drop_last=True))
+    numpy = list(minibatches(x, batch_size=np.int64(3), shuffle=np.bool_(False),
+                             drop_last=np.bool_(True)))
+    assert len(plain) == len(numpy) == 3
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(plain, numpy))
+    stream = endless_minibatches(x, batch_size=np.int64(4), seed=np.int64(7), start=np.int32(2))
+    reference = endless_minibatches(x, batch_size=4, seed=7, start=2)
+    assert all(torch.equal(next(stream)[0], next(reference)[0]) for _ in range(5))
+    assert type(steps_per_epoch(np.int64(10), np.int64(3))) is int
+
+
+def test_every_seed_a_generator_takes_is_accepted_and_a_larger_one_refused():
+    x = torch.arange(10.0)
+    next(endless_minibatches(x, batch_size=4, seed=2**64 - 1))
+    with pytest.raises(ValueError, match=r"seed must be an int in \[0, 2\*\*64\), got "
+                                         r"18446744073709551616"):
+        endless_minibatches(x, batch_size=4, seed=2**64)

@@ -1,8 +1,11 @@
 import collections
+import copy
 import datetime
 import os
 import pathlib
 import subprocess
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -109,9 +112,17 @@ def test_an_optimizer_setting_that_safe_loading_would_refuse_is_named_on_save(tm
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_step_that_safe_loading_would_refuse_is_named_on_save(tmp_path):
-    with pytest.raises(TypeError, match="step is a numpy.int64"):
-        save_checkpoint(tmp_path / "ckpt.pt", *make(), step=np.int64(7))
+def test_a_numpy_step_is_saved_as_a_plain_int_that_safe_loading_reads(tmp_path):
+    save_checkpoint(tmp_path / "ckpt.pt", *make(), step=np.int64(7))
+    state = load_checkpoint(tmp_path / "ckpt.pt", *make())
+    assert state["step"] == 7 and type(state["step"]) is int
+
+
+@pytest.mark.parametrize("step, error", [(1.5, TypeError), ("7", TypeError), (-1, ValueError)])
+def test_a_step_that_is_not_a_count_is_refused_naming_it(tmp_path, step, error):
+    with pytest.raises(error, match=r"step must be an int >= 0 \(optimizer steps taken\), got"):
+        save_checkpoint(tmp_path / "ckpt.pt", *make(), step=step)
+    assert list(tmp_path.iterdir()) == []
 
 
 class Stamped(torch.nn.Linear):
@@ -206,13 +217,111 @@ def test_a_missing_folder_is_reported(tmp_path):
 
 
 def test_the_partial_file_of_a_killed_save_is_removed_by_the_next_save(tmp_path):
-    dead = subprocess.Popen(["true"])                    # a process that has ended
-    dead.wait()
-    (tmp_path / f"step-100.pt.{dead.pid}.partial").write_bytes(b"x" * 100_000)
-    (tmp_path / f"step-100.pt.{os.getppid()}.partial").write_bytes(b"still being written")
-    save_checkpoint(tmp_path / "step-200.pt", *make(), step=200)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        f"step-100.pt.{os.getppid()}.partial", "step-200.pt"]
+    # a save killed between writing and renaming (no clean-up runs in os._exit)
+    killed = subprocess.run([sys.executable, "-c", KILLED_SAVE, str(tmp_path / "a.pt")])
+    assert killed.returncode == 9
+    assert len(list(tmp_path.iterdir())) == 1                     # its partial file
+    alive = tmp_path / helpers.checkpoints._partial_name(os.getppid())  # a save in progress
+    alive.write_bytes(b"still being written")
+    save_checkpoint(tmp_path / "b.pt", *make(), step=200)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, "b.pt"])
+
+
+KILLED_SAVE = """
+import os, sys, torch, helpers
+os.replace = lambda *args: os._exit(9)
+model = torch.nn.Linear(2, 1)
+helpers.save_checkpoint(sys.argv[1], model, torch.optim.SGD(model.parameters(), lr=0.1), 1)
+"""
+
+
+@pytest.mark.parametrize("name", ["results.20240101.partial", "ck.pt.999999.partial",
+                                  "ck.pt.1.partial", ".ck.pt.partial", "tmp1234"])
+def test_saving_leaves_files_that_it_did_not_write_alone(tmp_path, name):
+    (tmp_path / name).write_text("another tool's file")
+    save_checkpoint(tmp_path / "ck.pt", *make(), step=1)
+    assert (tmp_path / name).read_text() == "another tool's file"
+
+
+def test_threads_saving_to_one_path_each_leave_a_whole_checkpoint_of_one_save(tmp_path):
+    def run(k, errors):
+        torch.manual_seed(k)
+        model = torch.nn.Sequential(torch.nn.Linear(300, 300), torch.nn.Linear(300, 3))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.fill_(k)
+        reader = torch.nn.Sequential(torch.nn.Linear(300, 300), torch.nn.Linear(300, 3))
+        for step in range(6):
+            try:
+                save_checkpoint(tmp_path / "ck.pt", model, optimizer, step=step, k=k)
+                state = load_checkpoint(tmp_path / "ck.pt", reader)
+                values = {v for p in reader.parameters() for v in p.unique().tolist()}
+                if values != {state["k"]}:
+                    errors.append(f"a checkpoint of save k={state['k']} holds {values}")
+            except Exception as error:
+                errors.append(f"{type(error).__name__}: {error}")
+
+    errors = []
+    threads = [threading.Thread(target=run, args=(k, errors)) for k in (1, 2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [p.name for p in tmp_path.iterdir()] == ["ck.pt"]
+
+
+def test_a_file_name_as_long_as_the_system_allows_is_saved(tmp_path):
+    path = tmp_path / ("c" * 250 + ".pt")                          # 253 characters
+    save_checkpoint(path, *make(), step=1)
+    assert load_checkpoint(path, *make())["step"] == 1
+
+
+def test_a_file_name_too_long_for_the_system_is_a_clear_error(tmp_path):
+    with pytest.raises(CheckpointError, match="cannot save .*File name too long"):
+        save_checkpoint(tmp_path / ("c" * 300 + ".pt"), *make(), step=1)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_loading_what_is_not_a_file_says_what_it_is(tmp_path, kind):
+    path = tmp_path / "ck.pt"
+    if kind == "fifo":
+        os.mkfifo(path)                         # reading it would wait for a writer forever
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    expected = {"fifo": "a FIFO", "device": "a device", "folder": "a folder"}[kind]
+    with pytest.raises(CheckpointError, match=f"{path} is {expected}, not a checkpoint file"):
+        load_checkpoint(path, *make())
+
+
+@pytest.mark.parametrize("broken", [{"optimizer": None}, {"optimizer": {"state": {}}},
+                                    {"optimizer": [1, 2]}, {"model": None}])
+def test_any_failed_load_leaves_model_and_optimizer_as_they_were(tmp_path, broken):
+    model, optimizer = make()
+    train(model, optimizer, 3)
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": 3}
+    torch.save({**state, **broken}, tmp_path / "ck.pt")
+    target, target_opt = make(width=4)
+    torch.nn.init.ones_(target[0].weight)
+    before, opt_before = parameters(target), copy.deepcopy(target_opt.state_dict())
+    with pytest.raises(CheckpointError, match="ck.pt"):
+        load_checkpoint(tmp_path / "ck.pt", target, target_opt)
+    assert all(torch.equal(a, b) for a, b in zip(before, parameters(target), strict=True))
+    assert target_opt.state_dict() == opt_before
+
+
+def test_a_model_without_parameters_saves_and_loads(tmp_path):
+    model = torch.nn.BatchNorm1d(3, affine=False)               # buffers only
+    model(torch.randn(4, 3))
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    save_checkpoint(tmp_path / "ck.pt", model, optimizer, step=1)
+    fresh = torch.nn.BatchNorm1d(3, affine=False)
+    load_checkpoint(tmp_path / "ck.pt", fresh)
+    assert torch.equal(fresh.running_mean, model.running_mean)
 
 
 def test_the_file_is_flushed_to_disk_before_it_is_renamed(tmp_path, monkeypatch):

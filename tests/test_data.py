@@ -1,5 +1,9 @@
 import functools
 import http.server
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -262,3 +266,86 @@ def test_a_large_download_shows_its_progress(tmp_path, served, fake_source, caps
     write(folder / "fake.txt", fake_source[1])
     data.fetch("fake", tmp_path / "cache", progress=True)
     assert "fake.txt" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_cache_entry_that_is_not_a_regular_file_is_refused_with_what_to_remove(
+        tmp_path, fake_source, kind):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    if kind == "fifo":
+        os.mkfifo(cache / "fake.txt")            # reading it would wait for a writer forever
+    else:
+        (cache / "fake.txt").symlink_to("/dev/zero")     # reading it would never end
+    what = {"fifo": "a FIFO", "device": "a device"}[kind]
+    with pytest.raises(data.DataError, match=f"{cache / 'fake.txt'} is {what}, not a regular "
+                                             f"file.*Remove it"):
+        data.fetch("fake", cache, mirror=tmp_path)
+
+
+def test_the_command_line_reports_a_fifo_in_the_cache_as_a_failure(tmp_path, fake_source,
+                                                                    capsys):
+    os.mkfifo(tmp_path / "fake.txt")
+    assert data.main(["fetch", "fake", "--cache", str(tmp_path), "--mirror", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "a FIFO" in out and "sha256 verified" not in out
+    assert data.main(["verify", "fake", "--cache", str(tmp_path)]) == 1
+    assert "NOT A REGULAR FILE" in capsys.readouterr().out
+
+
+KILLED_FETCH = """
+import hashlib, os, signal, sys
+from pathlib import Path
+from helpers import data
+content = Path(sys.argv[2], "fake.txt").read_bytes()
+data.SOURCES["fake"] = data.Source("fake.txt", "http://127.0.0.1:9/fake.txt", len(content),
+                                   hashlib.sha256(content).hexdigest(), "a test file")
+def copy_then_terminated(origin, output):
+    Path(output).write_bytes(content[:500])
+    os.kill(os.getpid(), signal.SIGTERM)
+data.shutil.copyfile = copy_then_terminated
+data.fetch("fake", sys.argv[1], mirror=sys.argv[2])
+"""
+
+
+def test_a_fetch_terminated_midway_leaves_nothing_after_the_next_fetch(tmp_path, fake_source):
+    mirror, cache = tmp_path / "mirror", tmp_path / "cache"
+    write(mirror / "fake.txt", fake_source[1])
+    write(cache / "tmp1a2b3c4d", b"another program's temporary file")
+    killed = subprocess.run([sys.executable, "-c", KILLED_FETCH, str(cache), str(mirror)])
+    assert killed.returncode == -signal.SIGTERM
+    assert len(list(cache.iterdir())) == 2                 # what the killed fetch left
+    data.fetch("fake", cache, mirror=mirror)
+    assert sorted(p.name for p in cache.iterdir()) == ["fake.txt", "tmp1a2b3c4d"]
+
+
+@pytest.mark.parametrize("timeout", [float("inf"), float("nan"), 0, -1])
+def test_a_timeout_that_is_not_a_finite_positive_number_is_refused(tmp_path, fake_source,
+                                                                   timeout):
+    with pytest.raises(ValueError, match="timeout must be a finite number of seconds > 0"):
+        data.fetch("fake", tmp_path, timeout=timeout)
+
+
+def test_a_verified_file_in_a_cache_that_cannot_be_written_is_used(tmp_path, fake_source,
+                                                                    monkeypatch):
+    write(tmp_path / "fake.txt", fake_source[1])
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Read-only file system", str(tmp_path))
+    monkeypatch.setattr(data.tempfile, "TemporaryFile", refused)
+    monkeypatch.setattr(data.tempfile, "mkdtemp", refused)
+    assert data.fetch("fake", tmp_path) == tmp_path / "fake.txt"
+
+
+def test_a_damaged_cached_file_that_cannot_be_removed_is_reported_not_used(
+        tmp_path, fake_source, monkeypatch, capsys):
+    write(tmp_path / "fake.txt", b"not the file")
+
+    def refused(self, missing_ok=False):
+        raise PermissionError(13, "Permission denied", str(self))
+    monkeypatch.setattr(data.Path, "unlink", refused)
+    with pytest.raises(data.DataError, match="fake.txt has sha256 .*cannot be removed.*"
+                                             "Permission denied.*Remove it yourself"):
+        data.fetch("fake", tmp_path, mirror=tmp_path / "mirror")
+    assert data.main(["verify", "fake", "--cache", str(tmp_path)]) == 1
+    assert "DAMAGED, and cannot be removed" in capsys.readouterr().out

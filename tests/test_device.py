@@ -140,3 +140,18 @@ def test_cpu_threads_rejects_a_count_that_is_not_a_positive_int(bad, error):
     with pytest.raises(error, match=f"n must be a positive int, got {bad!r}"):
         with cpu_threads(bad):
             pass
+
+
+def test_numpy_seeds_seed_exactly_as_python_ints():
+    draws = []
+    for seed in (3, np.int64(3), np.uint32(3)):
+        seed_everything(seed)
+        draws.append((random.random(), np.random.rand(), torch.rand(1).item()))
+    assert draws[0] == draws[1] == draws[2]
+
+
+def test_cpu_threads_takes_a_numpy_int():
+    before = torch.get_num_threads()
+    with cpu_threads(np.int64(1)):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

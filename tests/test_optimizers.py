@@ -314,3 +314,49 @@ def test_fused_adam_rejects_invalid_arguments_naming_them(kwargs, error, name):
     arguments = {"params": [torch.zeros(3, requires_grad=True)], **kwargs}
     with pytest.raises(error, match=name):
         FusedAdam(**arguments)
+
+
+@pytest.mark.parametrize("kernel", KERNELS[:2])
+@pytest.mark.parametrize("setting, value", [("weight_decay", 0.01), ("amsgrad", True),
+                                            ("maximize", True)])
+def test_fused_adam_refuses_an_adam_state_with_a_setting_it_cannot_honour(monkeypatch, kernel,
+                                                                          setting, value):
+    kernel(monkeypatch)
+    model, batches = mlp_and_batches()
+    adam = torch.optim.Adam(copy.deepcopy(model).parameters(), **{setting: value})
+    train(model, adam, batches[:2])
+    ours = FusedAdam(model.parameters())
+    before = ours.state_dict()
+    with pytest.raises(ValueError, match=f"{setting}={value}.*FusedAdam"):
+        ours.load_state_dict(adam.state_dict())
+    assert str(ours.state_dict()) == str(before)
+
+
+def test_fused_adam_refuses_a_tensor_that_is_not_a_leaf():
+    w = torch.zeros(3, requires_grad=True)
+    with pytest.raises(ValueError, match=r"params\[0\] is not a leaf tensor"):
+        FusedAdam([w * 2])
+
+
+@pytest.mark.parametrize("kernel", KERNELS[:2])
+def test_fused_adam_refuses_a_sparse_gradient_naming_the_tensor(monkeypatch, kernel):
+    kernel(monkeypatch)
+    embedding = torch.nn.Embedding(10, 3, sparse=True)
+    optimizer = FusedAdam(embedding.parameters())
+    embedding(torch.tensor([1, 2])).sum().backward()
+    with pytest.raises(RuntimeError, match=r"params\[0\] has a sparse gradient.*SparseAdam"):
+        optimizer.step()
+
+
+def test_fused_adam_keeps_numpy_hyperparameters_as_python_numbers(tmp_path):
+    import numpy as np
+
+    from helpers import load_checkpoint, save_checkpoint
+    model, _ = mlp_and_batches()
+    optimizer = FusedAdam(model.parameters(), lr=np.float64(0.01),
+                          betas=(np.float32(0.9), 0.999), eps=np.float64(1e-8))
+    optimizer.lr = np.float64(0.02)
+    group = optimizer.state_dict()["param_groups"][0]
+    assert type(group["lr"]) is float and all(type(b) is float for b in group["betas"])
+    save_checkpoint(tmp_path / "ck.pt", model, optimizer, step=1)      # loads back safely
+    assert load_checkpoint(tmp_path / "ck.pt", model, optimizer)["step"] == 1

@@ -66,3 +66,37 @@ def test_animation_html_needs_a_description():
         animation_html(animation, fig, alt="")
     animation.to_jshtml()
     plt.close(fig)
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"n_cols": 0}, ValueError, "n_cols must be a positive int, got 0"),
+    ({"n_cols": 2.5}, TypeError, "n_cols must be a positive int"),
+    ({"size": 0}, ValueError, "size must be a finite number of inches > 0, got 0")])
+def test_image_grid_refuses_a_layout_it_cannot_draw_naming_the_argument(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        image_grid(torch.zeros(4, 16), list("abcd"), **kwargs)
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+@pytest.mark.parametrize("dpi, error", [(0, ValueError), (-5, ValueError), ("60", TypeError)])
+def test_animation_html_refuses_a_resolution_that_is_not_positive(dpi, error):
+    from helpers import animation_html
+    fig, ax = plt.subplots()
+    animation = path_animation(fig, ax, {"a": torch.zeros(3, 2)}, n_frames=2)
+    with pytest.raises(error, match=f"dpi must be a positive number of dots per inch, got "
+                                    f"{dpi!r}"):
+        animation_html(animation, fig, alt="a still path", dpi=dpi)
+    plt.close(fig)
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"n_frames": 0}, ValueError, "n_frames must be a positive int, got 0"),
+    ({"interval": 0}, ValueError, "interval must be a finite number of milliseconds > 0, got 0"),
+    ({"interval": "100"}, TypeError, "interval must be a finite number of milliseconds")])
+def test_path_animation_refuses_a_timing_it_cannot_play_naming_the_argument(kwargs, error,
+                                                                           message):
+    fig, ax = plt.subplots()
+    with pytest.raises(error, match=message):
+        path_animation(fig, ax, {"a": torch.zeros(3, 2)}, **kwargs)
+    plt.close(fig)

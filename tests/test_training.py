@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -171,3 +172,117 @@ def test_evaluate_refuses_a_loss_that_does_not_average_over_the_batch(loss_fn):
     x, y = blobs(30, 8)
     with pytest.raises(ValueError, match="loss_fn must"):
         evaluate(make(), x, y, loss_fn)
+
+
+def one_logit_model():
+    torch.manual_seed(0)
+    return torch.nn.Linear(2, 1)
+
+
+def test_evaluate_refuses_labels_of_shape_n_by_1_instead_of_broadcasting_them():
+    x, y = blobs(60, 4)
+    binary = (y == 0).float().unsqueeze(1)                       # (N, 1), for BCEWithLogitsLoss
+    with pytest.raises(ValueError, match=r"y must hold one class label per row, shape \(60,\); "
+                                         r"got shape \(60, 1\)"):
+        evaluate(one_logit_model(), x, binary, torch.nn.BCEWithLogitsLoss())
+
+
+def test_evaluate_refuses_a_single_logit_per_row_it_cannot_score():
+    x, y = blobs(60, 4)
+    with pytest.raises(ValueError, match=r"logits of shape \(B, C\).*C >= 2.*got \(60, 1\)"):
+        evaluate(one_logit_model(), x, (y == 0).long(), F.cross_entropy)
+
+
+def flat_logits_model():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.Flatten(0))    # logits (B,)
+
+
+def summed_and_zero_on_class_0(logits, y):
+    """A summed loss that is 0 on the rows of class 0: one such row looks like a mean."""
+    return F.cross_entropy(logits, y, reduction="none").masked_fill(y == 0, 0).sum()
+
+
+def first_row_of_class_0(n, seed):
+    x, y = blobs(n, seed)
+    first = int((y == 0).nonzero()[0])
+    order = [first, *(i for i in range(n) if i != first)]
+    return x[order], y[order]
+
+
+def run_training(function, model, loss_fn, data):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    if function == "train_epoch":
+        train_epoch(model, optimizer, loss_fn, *data, 16, torch.Generator().manual_seed(0))
+    else:
+        fit(model, optimizer, loss_fn, data, data, batch_size=16, n_epochs=2)
+
+
+@pytest.mark.parametrize("function", ["train_epoch", "fit"])
+@pytest.mark.parametrize("loss_fn", [torch.nn.CrossEntropyLoss(reduction="sum"),
+                                     summed_and_zero_on_class_0])
+def test_a_summed_loss_is_refused_before_any_step(function, loss_fn):
+    model = make()
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(ValueError, match="loss_fn must average over the batch"):
+        run_training(function, model, loss_fn, first_row_of_class_0(50, 5))
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_evaluate_refuses_a_summed_loss_whatever_its_first_row():
+    with pytest.raises(ValueError, match="loss_fn must average over the batch"):
+        evaluate(make(), *first_row_of_class_0(50, 5), summed_and_zero_on_class_0)
+
+
+@pytest.mark.parametrize("function", ["train_epoch", "fit"])
+def test_logits_of_the_wrong_shape_are_refused_before_any_step(function):
+    model = flat_logits_model()
+    before = [p.detach().clone() for p in model.parameters()]
+    x, y = blobs(50, 6)
+    with pytest.raises(ValueError, match=r"logits of shape \(B, C\).*got \(16,\)"):
+        run_training(function, model, lambda logits, labels: logits.mean(), (x, y))
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_evaluate_restores_the_training_mode_when_the_loss_fails():
+    model = make().train()
+
+    def failing(logits, labels):
+        raise RuntimeError("the loss failed")
+    with pytest.raises(RuntimeError, match="the loss failed"):
+        evaluate(model, *blobs(10, 0), failing)
+    assert model.training
+
+
+@pytest.mark.parametrize("train", [blobs(10, 0)[0], (blobs(10, 0)[0],), blobs(10, 0)[1]])
+def test_fit_refuses_a_training_set_that_is_not_an_x_y_pair(train):
+    model = make()
+    with pytest.raises(TypeError, match=r"train must be a pair \(x, y\) of tensors, got"):
+        fit(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy,
+            train, blobs(10, 1), batch_size=4, n_epochs=1)
+
+
+def test_numpy_integers_train_exactly_as_python_integers():
+    results = []
+    for batch_size, n_epochs in ((16, 2), (np.int64(16), np.int32(2))):
+        model = make()
+        history = fit(model, torch.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy,
+                      blobs(50, 1), blobs(30, 2), batch_size=batch_size, n_epochs=n_epochs,
+                      generator=torch.Generator().manual_seed(0))
+        loss, _ = train_epoch(model, torch.optim.SGD(model.parameters(), lr=0.1),
+                              F.cross_entropy, *blobs(50, 1), batch_size,
+                              torch.Generator().manual_seed(1))
+        results.append((history["train_loss"], loss))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("function", ["train_epoch", "fit"])
+def test_a_generator_that_is_not_a_torch_generator_is_refused(function):
+    model = make()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="generator must be a torch.Generator or None, got 42"):
+        if function == "train_epoch":
+            train_epoch(model, optimizer, F.cross_entropy, *blobs(20, 0), 4, generator=42)
+        else:
+            fit(model, optimizer, F.cross_entropy, blobs(20, 0), blobs(20, 1), 4, 1,
+                generator=42)
