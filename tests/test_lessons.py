@@ -11,6 +11,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 LESSONS = sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md"))
+APPENDIX = ROOT / "chapters" / "published-results.md"
+# every executed page: the lessons and the appendix, which follows the same rules
+EXECUTED = [*LESSONS, APPENDIX]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
@@ -22,7 +25,7 @@ def code_cells(path):
     return [c for c in jupytext.read(path).cells if c.cell_type == "code"]
 
 
-@pytest.mark.parametrize("md", LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("md", EXECUTED, ids=lambda p: p.stem)
 def test_markdown_source_and_notebook_have_the_same_cells(md):
     ipynb = md.with_suffix(".ipynb")
     assert ipynb.is_file(), f"{ipynb.name} is missing: run 'make notebooks'"
@@ -30,7 +33,7 @@ def test_markdown_source_and_notebook_have_the_same_cells(md):
         f"{md.name} and {ipynb.name} differ: run 'make notebooks' to re-execute the lesson")
 
 
-@pytest.mark.parametrize("md", LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("md", EXECUTED, ids=lambda p: p.stem)
 def test_committed_notebook_holds_the_outputs_of_one_complete_run(md):
     notebook = json.loads(md.with_suffix(".ipynb").read_text())
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
@@ -44,7 +47,7 @@ def test_committed_notebook_holds_the_outputs_of_one_complete_run(md):
     assert figures, "a lesson without a single figure"
 
 
-@pytest.mark.parametrize("md", LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("md", EXECUTED, ids=lambda p: p.stem)
 def test_first_cell_installs_the_helpers_from_the_repository_only_in_colab(md):
     first = code_cells(md)[0].source
     url = CONFIG["repository"]["url"]
@@ -54,7 +57,7 @@ def test_first_cell_installs_the_helpers_from_the_repository_only_in_colab(md):
     assert first.count("\n") <= 5
 
 
-@pytest.mark.parametrize("md", LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("md", EXECUTED, ids=lambda p: p.stem)
 def test_second_cell_picks_the_device_and_seeds(md):
     second = code_cells(md)[1].source
     assert "helpers.pick_device()" in second
@@ -71,7 +74,7 @@ def test_lesson_ends_with_exercises_whose_solutions_are_hidden(md):
     assert tail.count(":class: dropdown") == exercises
 
 
-@pytest.mark.parametrize("md", LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("md", EXECUTED, ids=lambda p: p.stem)
 def test_lesson_checks_its_claims_in_hidden_cells(md):
     hidden = [c for c in code_cells(md) if "remove-cell" in c.metadata.get("tags", [])]
     assert hidden and all("assert" in c.source for c in hidden)
@@ -80,8 +83,13 @@ def test_lesson_checks_its_claims_in_hidden_cells(md):
 def test_table_of_contents_lists_every_lesson_and_nothing_else():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
-    lessons = [f for f in files if f.startswith("chapters/")]
+    lessons = [ch["file"] for part in toc["parts"] if part["caption"] == "Lessons"
+               for ch in part["chapters"]]
     assert lessons == [f"chapters/{md.stem}" for md in LESSONS]
+    appendix = [ch["file"] for part in toc["parts"] if part["caption"] == "Appendix"
+                for ch in part["chapters"]]
+    assert appendix == [f"chapters/{APPENDIX.stem}"]
+    assert sorted(f for f in files if f.startswith("chapters/")) == sorted(lessons + appendix)
     assert {"glossary", "links", "execution-report"} <= set(files)
 
 
