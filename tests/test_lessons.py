@@ -11,9 +11,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 LESSONS = sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md"))
+CLOSING = ROOT / "chapters" / "the-whole-loop.md"  # the page that ends the lessons
 APPENDIX = ROOT / "chapters" / "published-results.md"
-# every executed page: the lessons and the appendix, which follows the same rules
-EXECUTED = [*LESSONS, APPENDIX]
+# every executed page: the lessons, the closing page and the appendix, which follow the same rules
+EXECUTED = [*LESSONS, CLOSING, APPENDIX]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
@@ -85,7 +86,7 @@ def test_table_of_contents_lists_every_lesson_and_nothing_else():
     files = [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
     lessons = [ch["file"] for part in toc["parts"] if part["caption"] == "Lessons"
                for ch in part["chapters"]]
-    assert lessons == [f"chapters/{md.stem}" for md in LESSONS]
+    assert lessons == [f"chapters/{md.stem}" for md in [*LESSONS, CLOSING]]
     appendix = [ch["file"] for part in toc["parts"] if part["caption"] == "Appendix"
                 for ch in part["chapters"]]
     assert appendix == [f"chapters/{APPENDIX.stem}"]

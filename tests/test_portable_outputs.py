@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = [*sorted((ROOT / "chapters").glob("[0-9][0-9]-*.ipynb")),
+             ROOT / "chapters" / "the-whole-loop.ipynb",
              ROOT / "chapters" / "published-results.ipynb"]
 SANITIZE = configparser.ConfigParser()
 SANITIZE.read(ROOT / "tests" / "nbval-sanitize.cfg")

@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = [*sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md")),
+           ROOT / "chapters" / "the-whole-loop.md",
            ROOT / "chapters" / "published-results.md"]
 CLOCK_SOURCES = ("fastest(", "perf_counter(", "['seconds']")  # as ast.unparse writes them
 
