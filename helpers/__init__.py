@@ -7,6 +7,9 @@
 - `helpers.checkpoints`: saving and resuming a training run;
 - `helpers.optimizers`: gradient descent, momentum and Adam written out, and `FusedAdam`;
 - `helpers.plots`: the figure style, image grids, optimizer-path animations;
+- `helpers.questions`: self-check questions answered in the page;
+- `helpers.exercises`: checked exercises, one module per lesson (`from helpers.exercises
+  import lesson03`);
 - `helpers.checks`: the argument check they all use.
 """
 
@@ -24,4 +27,5 @@ from helpers.plots import (
     path_animation,
     use_course_style,
 )
+from helpers.questions import ask_choice, ask_number
 

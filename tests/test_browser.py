@@ -167,3 +167,67 @@ def test_lesson_shows_its_first_figure_above_the_fold(visits, name):
         return image ? image.getBoundingClientRect().top + window.scrollY : null; }""")
     assert top is not None and top < FOLD, f"first figure starts at {top} px"
     assert (SHOTS / f"{name.replace('/', '-')}.png").is_file()
+
+
+NUMBERED_LESSONS = [name for name in LESSONS if re.fullmatch(r"chapters/\d\d-[\w-]+", name)]
+
+
+@pytest.mark.parametrize("name", NUMBERED_LESSONS)
+def test_lesson_asks_a_question_answered_in_the_page(visits, name):
+    quiz = visits[name].page.locator(".Quiz")
+    assert quiz.count() >= 1, "no self-check question"
+    # drawn by the question's own script: a box to type into, or choices to click
+    assert quiz.first.locator("input.Input-text, label.MCButton").count() >= 1
+
+
+@pytest.fixture
+def offline_page(browser):
+    """Open a page with every request but the book's own files refused; `outside` lists them."""
+    context = browser.new_context()
+    outside = []
+
+    def refuse_outside(route):
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", refuse_outside)
+
+    def open_page(name):
+        page = context.new_page()
+        page.goto((HTML / f"{name}.html").as_uri(), wait_until="load")
+        page.wait_for_timeout(1000)       # jupyterquiz checks for MathJax after 500 ms
+        return page
+
+    yield open_page, outside
+    context.close()
+
+
+def test_a_number_question_marks_a_wrong_answer_then_the_right_one_offline(offline_page):
+    open_page, outside = offline_page
+    quiz = open_page("chapters/02-mini-batches").locator(".Quiz").first   # 506 rows, batches of 50
+    box, feedback = quiz.locator("input.Input-text"), quiz.locator(".Feedback")
+    box.fill("10")
+    box.press("Enter")
+    sync_api.expect(feedback).to_have_class(re.compile(r"\bincorrect\b"))
+    sync_api.expect(feedback).to_contain_text("The last 6 rows make a batch too")
+    box.fill("11")
+    box.press("Enter")
+    sync_api.expect(feedback).to_have_class(re.compile(r"\bcorrect\b"))
+    sync_api.expect(feedback).to_contain_text("Right: ten full batches of 50")
+    assert outside == [], f"the page asked the network for {outside}"
+
+
+def test_a_choice_question_marks_a_wrong_answer_then_the_right_one_offline(offline_page):
+    open_page, outside = offline_page
+    quiz = open_page("chapters/06-momentum-and-adam").locator(".Quiz").first
+    feedback = quiz.locator(".Feedback")
+    quiz.locator("label.MCButton", has_text="Gradient descent").click()
+    sync_api.expect(feedback).to_have_class(re.compile(r"\bincorrect\b"))
+    sync_api.expect(feedback).to_contain_text("It ends jumping between two points")
+    quiz.locator("label.MCButton", has_text="Adam").click()
+    sync_api.expect(feedback).to_have_class(re.compile(r"\bcorrect\b"))
+    sync_api.expect(feedback).to_contain_text("Right: on the steep walls its steps stay")
+    assert outside == [], f"the page asked the network for {outside}"
