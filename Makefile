@@ -10,6 +10,9 @@
 # make linkcheck       every external link on links.md answers (needs a network)
 # make chromium        install Debian's chromium for the browser tests, if it is missing
 # make notebooks       re-execute every lesson and the appendix, and write their paired .ipynb
+# make colab           write the Colab edition, colab/*.ipynb, from the lessons
+# make colab-run       run the Colab edition as Colab would, in a fresh environment outside
+#                      the checkout (COLAB_RUN, /tmp/colab-run by default; a few minutes)
 # make clean           remove _build
 #
 # Lessons that need data take it from the cache in data/, else from COURSE_DATA_MIRROR,
@@ -20,7 +23,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: book unit lint test nbval-portable timing-check print-timed-lessons browser-tests linkcheck chromium notebooks \
-	clean
+	colab colab-run clean
 
 # Another processor, simulated: ATen's scalar kernels instead of AVX2, MKL's portable code
 # path, one thread. Floating-point results differ from this machine's in the last bits,
@@ -109,6 +112,23 @@ chromium:
 
 notebooks: $(VENV)/.installed
 	cd chapters && ../$(BIN)/jupytext --to ipynb --execute [0-9][0-9]-*.md the-whole-loop.md published-results.md
+
+colab: $(VENV)/.installed
+	$(BIN)/python _ext/colab_edition.py
+
+# The Colab-like run. A fresh virtual environment stands in for Colab's: its torch is the
+# pinned one (Colab ships its own torch, and pip keeps it), ipykernel and nbclient are the
+# newest, and the first cell of each notebook installs the helpers from their wheel, with
+# the newest numpy, matplotlib, pooch and jupyterquiz that pyproject.toml allows.
+COLAB_RUN ?= /tmp/colab-run
+colab-run: $(VENV)/.installed
+	rm -rf $(COLAB_RUN) && mkdir -p $(COLAB_RUN)
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(COLAB_RUN)/wheels .
+	rm -rf build   # setuptools' build folder, left in the checkout
+	$(PYTHON) -m venv $(COLAB_RUN)/venv
+	$(COLAB_RUN)/venv/bin/python -m pip install --quiet "$$(grep '^torch==' requirements.txt)" \
+		ipykernel nbclient nbformat
+	$(COLAB_RUN)/venv/bin/python tests/colab_run.py $(COLAB_RUN) $(COLAB_RUN)/wheels/*.whl
 
 clean:
 	rm -rf _build

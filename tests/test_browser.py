@@ -145,7 +145,7 @@ LESSONS = [name for name in PAGES if name.startswith("chapters/")]
 
 
 @pytest.mark.parametrize("name", LESSONS)
-def test_lesson_opens_in_colab_from_its_notebook_in_the_repository(visits, name):
+def test_lesson_opens_in_colab_from_its_colab_edition_in_the_repository(visits, name):
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     repository = urlparse(config["repository"]["url"]).path.strip("/")
     hrefs = visits[name].page.evaluate("() => [...document.querySelectorAll('a[href]')]"
@@ -155,7 +155,8 @@ def test_lesson_opens_in_colab_from_its_notebook_in_the_repository(visits, name)
     for href in hrefs:
         assert href.startswith(prefix), href
         notebook = href.removeprefix(prefix)
-        assert notebook == f"{name}.ipynb" and (ROOT / notebook).is_file(), notebook
+        edition = f"colab/{name.removeprefix('chapters/')}.ipynb"   # _ext/colab_edition.py
+        assert notebook == edition and (ROOT / notebook).is_file(), notebook
 
 
 @pytest.mark.parametrize("name", [name for name in LESSONS if name != "chapters/published-results"])

@@ -3,7 +3,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
 
-from page_fixes import without_repeated_inline_scripts  # noqa: E402
+from page_fixes import with_colab_edition_links, without_repeated_inline_scripts  # noqa: E402
 
 
 def test_repeated_inline_scripts_in_the_head_are_kept_once():
@@ -18,3 +18,11 @@ def test_repeated_inline_scripts_in_the_head_are_kept_once():
 
 def test_page_without_head_is_unchanged():
     assert without_repeated_inline_scripts("<p>hi</p>") == "<p>hi</p>"
+
+
+def test_colab_launch_links_point_at_the_colab_edition():
+    base = "https://colab.research.google.com/github/owner/course/blob/main/"
+    html = f'<a href="{base}chapters/01-epochs.ipynb">Colab</a> <a href="{base}intro.ipynb">x</a>'
+    fixed = with_colab_edition_links(html)
+    assert f'href="{base}colab/01-epochs.ipynb"' in fixed
+    assert f'href="{base}intro.ipynb"' in fixed                   # only lessons' links change
