@@ -11,8 +11,9 @@ into plain Jupyter ones:
 - a solution ({solution-start} ... {solution-end}), text and code, becomes one Markdown
   cell in a <details> block, closed until the learner opens it: Jupyter, JupyterLab and
   Colab all honour <details>, where Colab's form view hides code in Colab only;
-- MyST roles become plain words ({term}, {ref}) or links ({doc}); admonitions and
-  dropdowns become quoted Markdown; exercises are numbered; a figure becomes an image link
+- MyST roles become plain words ({term}, {ref} within the page) or links to notebooks
+  ({doc}, {ref} to another page); admonitions and dropdowns become asides between two
+  rules, under their title in bold; exercises are numbered; a figure becomes an image link
   into the repository; a literalinclude becomes the code it includes;
 - links to other lessons open their Colab notebooks; links to the book's other pages open
   their source in the repository.
@@ -71,14 +72,29 @@ def link_target(target):
     return f"{BLOB}/{resolved.relative_to(ROOT).as_posix()}"   # any other file: its source
 
 
-def inline(text):
-    """Roles and links of one stretch of Markdown, made plain."""
+def labels():
+    """{label: the page that defines it} for the section and exercise labels of the pages."""
+    found = {}
+    for source in CHAPTERS.glob("*.md"):
+        for label in re.findall(r"^\(([\w-]+)\)=\s*$|^:label:\s*([\w-]+)", source.read_text(),
+                                re.M):
+            found[label[0] or label[1]] = source.stem
+    return found
+
+
+LABELS = labels()
+
+
+def inline(text, page=None):
+    """Roles and links of one stretch of Markdown, made plain; `page`: the page's name."""
     def role(match):
         body = match["body"]
         named = TARGET.match(body)
         words, target = (named["text"], named["target"]) if named else (body, body)
         if match["role"] == "doc":
             return f"[{words}]({colab_url(Path(target).name)})"
+        if match["role"] == "ref" and LABELS.get(target) not in (None, page):
+            return f"[{words}]({colab_url(LABELS[target])})"   # on another page: link it
         return words
     text = ROLE.sub(role, text)
     return LINK.sub(lambda m: f"]({link_target(m['target'])})", text)
@@ -97,8 +113,9 @@ def python_object(path, name):
 class Converter:
     """Markdown of one page, MyST made plain; numbers the exercises as it meets them."""
 
-    def __init__(self):
+    def __init__(self, page=None):
         self.exercises = {}        # label -> number
+        self.page = page
 
     def markdown(self, text):
         out, plain, lines = [], [], text.splitlines()
@@ -112,12 +129,12 @@ class Converter:
                 plain.append(line)
                 i += 1
             else:
-                out.append(inline("\n".join(plain)))     # a role may span two lines
+                out.append(inline("\n".join(plain), self.page))     # a role may span lines
                 plain = []
                 body, options, i = self._directive_body(lines, i, fence["marker"])
                 out.append(self.directive(fence["name"], fence["argument"].strip(), options,
                                           body))
-        out.append(inline("\n".join(plain)))
+        out.append(inline("\n".join(plain), self.page))
         return "\n".join(out).strip("\n")
 
     @staticmethod
@@ -139,10 +156,10 @@ class Converter:
                                                len(self.exercises) + 1)
             return f"**Exercise {number}.** " + self.markdown(body)
         if name in ADMONITIONS or name == "dropdown":
+            # an aside between two rules, under its title in bold: not a quote, whose "> "
+            # would end up inside display math, which Jupyter reads before the Markdown
             title = argument if name == "dropdown" else ADMONITIONS[name]
-            inner = self.markdown(body)
-            quoted = "\n".join(f"> {line}" if line else ">" for line in inner.splitlines())
-            return f"> **{inline(title)}**\n>\n{quoted}"
+            return f"---\n\n**{inline(title)}**\n\n{self.markdown(body)}\n\n---"
         if name == "figure":
             image = f"{RAW}/{(CHAPTERS / argument).resolve().relative_to(ROOT).as_posix()}"
             caption = self.markdown(body)
@@ -165,7 +182,7 @@ SOLUTION = re.compile(r"^```\{solution-(start|end)\}\s*([\w-]*)\s*\n(?::[\w-]+:.
 def edition(source):
     """The Colab-edition notebook of the page whose MyST source is at `source`."""
     notebook = jupytext.read(source)
-    converter, cells = Converter(), []
+    converter, cells = Converter(Path(source).stem), []
     solution = None            # while in a solution: [label, its parts]
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])

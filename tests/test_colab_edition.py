@@ -113,6 +113,9 @@ def test_lesson_6_shows_its_three_optimizers():
 def test_links_to_other_lessons_open_their_colab_notebooks():
     text = "\n".join(cell.source for cell in edition(ROOT / "chapters/the-whole-loop.md").cells)
     assert f"]({colab_edition.COLAB}/03-keeping-the-books.ipynb)" in text
+    # a cross-reference to a section of another page links that page's notebook
+    lesson_1 = "\n".join(cell.source for cell in edition(ROOT / "chapters/01-epochs.md").cells)
+    assert f"[the published results]({colab_edition.COLAB}/published-results.ipynb)" in lesson_1
     for page in PAGES:
         for cell in edition(page).cells:
             if cell.cell_type != "markdown":
@@ -157,3 +160,11 @@ def test_no_visible_cell_needs_a_name_that_only_a_hidden_cell_or_a_solution_defi
         missing = (read - defined - visible) & elsewhere
         assert not missing, f"{page.stem}: {sorted(missing)} in\n{source[:200]}"
         visible |= defined
+
+
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_display_math_stands_on_lines_of_its_own(page):
+    """Jupyter reads $$ ... $$ before the Markdown: a quote's "> " would land in the formula."""
+    for cell in edition(page).cells:
+        if cell.cell_type == "markdown":
+            assert not re.search(r"^\s*>.*\$\$", cell.source, re.M)
