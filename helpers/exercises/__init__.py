@@ -188,10 +188,11 @@ class Exercise:
             except Exception as error:  # the learner's error, reported, not raised
                 return (f"Not yet: {self.name} raised {type(error).__name__}: {error}\n"
                         f"  in case {number}: {case.label}", False)
-        wrong = [(number, case, outcome, self.expected(case))
-                 for number, (case, outcome) in enumerate(zip(self.cases, outcomes), start=1)]
-        wrong = [(number, case, outcome, expected, why) for number, case, outcome, expected in wrong
-                 if (why := self._differs(outcome, expected))]
+        wrong = []                     # (number, case, outcome, expected, why), each wrong case
+        for number, (case, outcome) in enumerate(zip(self.cases, outcomes), start=1):
+            expected = self.expected(case)
+            if why := self._differs(outcome, expected):
+                wrong.append((number, case, outcome, expected, why))
         if not wrong:
             return (f"Correct: {self.name} gives the right answer in all "
                     f"{len(self.cases)} cases.", True)
