@@ -7,6 +7,7 @@
 - `helpers.checkpoints`: saving and resuming a training run;
 - `helpers.optimizers`: gradient descent, momentum and Adam written out, and `FusedAdam`;
 - `helpers.plots`: the figure style, image grids, optimizer-path animations;
+- `helpers.distributed`: lesson 9's scripts on several processes, run with torchrun;
 - `helpers.questions`: self-check questions answered in the page;
 - `helpers.exercises`: checked exercises, one module per lesson (`from helpers.exercises
   import lesson03`);

@@ -22,6 +22,9 @@ FORMS = {
     "iteration": r"iterations?",
     "momentum": r"momentum",
     "epoch": r"epochs?",
+    "all-reduce": r"all-reduces?",
+    "world size": r"world sizes?",
+    "rank": r"(?<![-\w])ranks?(?![-\w])",
     "logits": r"logits?",
     "Adam": r"(?-i:Adam)",
 }

@@ -10,7 +10,7 @@ import torch
 
 from helpers.exercises import Exercise
 
-LESSONS = [f"lesson{n:02d}" for n in range(1, 9)]
+LESSONS = [f"lesson{n:02d}" for n in range(1, 10)]
 
 
 def _exercises():

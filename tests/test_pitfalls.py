@@ -28,6 +28,10 @@ REQUIRED = {
     "the double softmax": "`Softmax` layer before `F.cross_entropy`",
     "the with-replacement split": "drawn with replacement",
     "a reused optimizer state between runs": "One optimizer reused across the runs",
+    "a padded per-rank evaluation": "each rank's share of `DistributedSampler`",
+    "a summed loss under DDP": "`reduction=\"sum\"` under `DistributedDataParallel`",
+    "accumulation that all-reduces every micro-batch": "without `no_sync()`",
+    "an unscaled learning rate at a larger world size": "More processes with the learning rate",
 }
 
 
