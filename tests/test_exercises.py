@@ -190,6 +190,17 @@ def test_an_exact_resume_is_compared_to_the_last_bit():
                                                  exercise.expected(case)))
 
 
+
+def test_a_resume_that_returns_nothing_is_told_it_started_again_from_step_0():
+    from helpers.exercises import lesson04
+    exercise = lesson04.restore
+
+    def returns_nothing(checkpoint, model, optimizer, schedule):
+        exercise.reference(checkpoint, model, optimizer, schedule)
+
+    verdict, passed = exercise.verdict(returns_nothing)
+    assert not passed and "returns 0 (or nothing" in verdict
+
 def test_labels_as_a_list_or_an_array_are_accepted_for_a_tensor(capsys):
     from helpers.exercises import lesson07
     exercise = lesson07.nearest_labels

@@ -38,6 +38,10 @@ def _step_zero(checkpoint, model, optimizer, schedule):
     return 0
 
 
+def _step_after(checkpoint, model, optimizer, schedule):
+    return _solution(checkpoint, model, optimizer, schedule) + 1
+
+
 def _fresh_run(total_steps, seed, init_seed):
     """A model with dropout, SGD with momentum, a cosine schedule, and one batch per step.
 
@@ -119,8 +123,12 @@ restore = Exercise(
         Mistake("dropout draws other masks after the resume: the global random generator "
                 "was not restored. Call torch.set_rng_state(checkpoint['torch_rng']).",
                 _leaving_out("generator")),
-        Mistake("your function returns 0, so the run starts its data and its steps again. "
-                "Return the step the checkpoint was saved at.", _step_zero),
+        Mistake("your function returns 0 (or nothing, which the run reads as 0), so the run "
+                "starts its data and its steps again. Return the step the checkpoint was "
+                "saved at.", _step_zero),
+        Mistake("your function returns the step after the checkpoint's, so the run skips "
+                "one batch. The checkpoint's step counts the steps already taken: the "
+                "next batch to train on has that number.", _step_after),
     ],
     hints=[
         "Each of model, optimizer and schedule has load_state_dict(); the checkpoint holds "
