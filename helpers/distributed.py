@@ -33,19 +33,36 @@ class LaunchError(RuntimeError):
 
 
 _scratch = None
+SCRATCH = re.compile(r"course-processes-([0-9]+)-\w+")   # the process id, then mkdtemp's
 
 
 def scratch_folder():
     """A temporary folder (a Path) for the lesson's scripts, the same one at every call.
 
     It lies outside the course's files, in the system's temporary folder, and is removed
-    with everything in it when this Python process exits.
+    with everything in it when this Python process exits. A kernel that is killed cannot
+    remove its own: the next call, in any process, removes those of processes that ended.
     """
     global _scratch
     if _scratch is None or not _scratch.is_dir():
-        _scratch = Path(tempfile.mkdtemp(prefix="course-processes-"))
+        _remove_stale_scratch(Path(tempfile.gettempdir()))
+        _scratch = Path(tempfile.mkdtemp(prefix=f"course-processes-{os.getpid()}-"))
         atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
     return _scratch
+
+
+def _remove_stale_scratch(tmp):
+    """Delete the scratch folders in `tmp` whose process has ended."""
+    for folder in tmp.glob("course-processes-*"):
+        match = SCRATCH.fullmatch(folder.name)
+        if match is None or int(match[1]) == os.getpid():
+            continue  # not a scratch folder, or this process's own
+        try:
+            os.kill(int(match[1]), 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (PermissionError, OverflowError):
+            pass  # alive under another user / not a process id: leave it alone
 
 
 def torchrun(script, *args, nproc=2, timeout=60):

@@ -1,8 +1,10 @@
 """helpers.distributed: lesson 9's scripts run with torchrun, from a notebook."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -128,6 +130,27 @@ def test_the_scratch_folder_lies_outside_the_course_and_goes_when_python_exits()
     folder = Path(done.stdout.strip())
     assert not folder.is_relative_to(ROOT)
     assert not folder.exists()
+
+
+def test_the_scratch_folders_of_killed_kernels_are_removed_by_the_next_one():
+    code = ("import os, signal\n"
+            "from helpers.distributed import scratch_folder\n"
+            "print(scratch_folder(), flush=True)\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n")     # killed: atexit never runs
+    killed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    left = Path(killed.stdout.strip())
+    assert killed.returncode == -9 and left.is_dir()
+    alive = Path(tempfile.mkdtemp(prefix=f"course-processes-{os.getppid()}-"))  # pytest's parent
+    other = Path(tempfile.mkdtemp(prefix="course-processes-notes-"))             # not a pid
+    try:
+        code = "from helpers.distributed import scratch_folder\nscratch_folder()\n"
+        subprocess.run([sys.executable, "-c", code], check=True)
+        assert not left.exists()
+        assert alive.is_dir() and other.is_dir()
+    finally:
+        shutil.rmtree(left, ignore_errors=True)
+        shutil.rmtree(alive, ignore_errors=True)
+        shutil.rmtree(other, ignore_errors=True)
 
 
 def test_the_scratch_folder_is_made_again_if_it_was_removed():
