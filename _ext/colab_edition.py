@@ -76,8 +76,8 @@ def labels():
     """{label: the page that defines it} for the section and exercise labels of the pages."""
     found = {}
     for source in CHAPTERS.glob("*.md"):
-        for label in re.findall(r"^\(([\w-]+)\)=\s*$|^:label:\s*([\w-]+)", source.read_text(),
-                                re.M):
+        for label in re.findall(rf"{LABEL_LINE.pattern}|^:label:\s*([\w-]+)",
+                                source.read_text(), re.M):
             found[label[0] or label[1]] = source.stem
     return found
 
@@ -85,7 +85,7 @@ def labels():
 LABELS = labels()
 
 
-def inline(text, page=None):
+def inline(text, page):
     """Roles and links of one stretch of Markdown, made plain; `page`: the page's name."""
     def role(match):
         body = match["body"]
@@ -113,7 +113,7 @@ def python_object(path, name):
 class Converter:
     """Markdown of one page, MyST made plain; numbers the exercises as it meets them."""
 
-    def __init__(self, page=None):
+    def __init__(self, page):
         self.exercises = {}        # label -> number
         self.page = page
 
@@ -159,7 +159,7 @@ class Converter:
             # an aside between two rules, under its title in bold: not a quote, whose "> "
             # would end up inside display math, which Jupyter reads before the Markdown
             title = argument if name == "dropdown" else ADMONITIONS[name]
-            return f"---\n\n**{inline(title)}**\n\n{self.markdown(body)}\n\n---"
+            return f"---\n\n**{inline(title, self.page)}**\n\n{self.markdown(body)}\n\n---"
         if name == "figure":
             image = f"{RAW}/{(CHAPTERS / argument).resolve().relative_to(ROOT).as_posix()}"
             caption = self.markdown(body)

@@ -11,6 +11,7 @@
 - `helpers.questions`: self-check questions answered in the page;
 - `helpers.exercises`: checked exercises, one module per lesson (`from helpers.exercises
   import lesson03`);
+- `helpers.leftovers`: removing what killed processes left behind (partial files, folders);
 - `helpers.checks`: the argument check they all use.
 """
 

@@ -1,20 +1,19 @@
 """Saving and resuming training: model, optimizer, step, and whatever else a run needs."""
 
 import copy
-import hashlib
 import io
 import os
 import pickle
 import re
 import reprlib
 import secrets
-import socket
 import stat
 from pathlib import Path
 
 import torch
 
 from helpers.checks import check
+from helpers.leftovers import MACHINE, remove_leftovers
 
 SAME_STATE = {"FusedAdam": "Adam"}  # optimizers whose state_dicts are interchangeable
 
@@ -78,7 +77,6 @@ def save_checkpoint(path, model, optimizer, step, **extra):
 # id>-<random>.partial". <machine> is a hash of the host name, so that a save on another
 # machine sharing the folder is never taken for a killed one of this machine.
 PARTIAL = re.compile(r"\.save_checkpoint-([0-9a-f]{8})-([0-9]+)-[0-9a-f]{16}\.partial")
-MACHINE = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
 def _partial_name(pid):
@@ -145,16 +143,8 @@ def _describe(value):
 
 def _remove_stale_partials(folder):
     """Delete the partial files of saves on this machine whose process has ended."""
-    for partial in folder.glob(".save_checkpoint-*.partial"):
-        match = PARTIAL.fullmatch(partial.name)
-        if match is None or match[1] != MACHINE or int(match[2]) == os.getpid():
-            continue  # not this module's, another machine's, or this process's own
-        try:
-            os.kill(int(match[2]), 0)  # signal 0: only asks whether the process exists
-        except ProcessLookupError:
-            partial.unlink(missing_ok=True)
-        except (PermissionError, OverflowError):
-            pass  # alive under another user / not a process id: leave it alone
+    remove_leftovers(folder.glob(".save_checkpoint-*.partial"), PARTIAL,
+                     lambda partial: partial.unlink(missing_ok=True))
 
 
 def _sync_folder(folder):

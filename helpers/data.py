@@ -18,7 +18,6 @@ import math
 import os
 import re
 import shutil
-import socket
 import stat
 import sys
 import tempfile
@@ -35,6 +34,7 @@ import pooch
 import torch
 
 from helpers.checks import check
+from helpers.leftovers import MACHINE, remove_leftovers
 
 MIRROR_ENV = "COURSE_DATA_MIRROR"
 
@@ -250,21 +250,12 @@ def _refuse_entry(path, kind):
 # <machine> is a hash of the host name, so that a fetch on another machine sharing the
 # cache is never taken for a killed one of this machine.
 STAGING = re.compile(r"\.fetch-([0-9a-f]{8})-([0-9]+)-[A-Za-z0-9_]+")
-MACHINE = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
 def _remove_stale_staging(cache):
     """Delete the staging folders of fetches on this machine whose process has ended."""
-    for folder in cache.glob(".fetch-*"):
-        match = STAGING.fullmatch(folder.name)
-        if match is None or match[1] != MACHINE or int(match[2]) == os.getpid():
-            continue  # not fetch's, another machine's, or this process's own
-        try:
-            os.kill(int(match[2]), 0)  # signal 0: only asks whether the process exists
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except (PermissionError, OverflowError):
-            pass  # alive under another user / not a process id: leave it alone
+    remove_leftovers(cache.glob(".fetch-*"), STAGING,
+                     lambda folder: shutil.rmtree(folder, ignore_errors=True))
 
 
 def _staging_folder(cache):

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from helpers.checks import check, check_positive_int
+from helpers.leftovers import MACHINE, remove_leftovers
 
 RESULTS = "COURSE_RESULTS"  # the environment variable that tells `share` where to save
 
@@ -33,7 +34,7 @@ class LaunchError(RuntimeError):
 
 
 _scratch = None
-SCRATCH = re.compile(r"course-processes-([0-9]+)-\w+")   # the process id, then mkdtemp's
+SCRATCH = re.compile(r"course-processes-([0-9a-f]{8})-([0-9]+)-\w+")   # helpers.leftovers
 
 
 def scratch_folder():
@@ -45,24 +46,11 @@ def scratch_folder():
     """
     global _scratch
     if _scratch is None or not _scratch.is_dir():
-        _remove_stale_scratch(Path(tempfile.gettempdir()))
-        _scratch = Path(tempfile.mkdtemp(prefix=f"course-processes-{os.getpid()}-"))
+        remove_leftovers(Path(tempfile.gettempdir()).glob("course-processes-*"), SCRATCH,
+                         lambda folder: shutil.rmtree(folder, ignore_errors=True))
+        _scratch = Path(tempfile.mkdtemp(prefix=f"course-processes-{MACHINE}-{os.getpid()}-"))
         atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
     return _scratch
-
-
-def _remove_stale_scratch(tmp):
-    """Delete the scratch folders in `tmp` whose process has ended."""
-    for folder in tmp.glob("course-processes-*"):
-        match = SCRATCH.fullmatch(folder.name)
-        if match is None or int(match[1]) == os.getpid():
-            continue  # not a scratch folder, or this process's own
-        try:
-            os.kill(int(match[1]), 0)  # signal 0: only asks whether the process exists
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except (PermissionError, OverflowError):
-            pass  # alive under another user / not a process id: leave it alone
 
 
 def torchrun(script, *args, nproc=2, timeout=60):

@@ -66,7 +66,8 @@ def run(path):
     for cell in notebook.cells:
         if cell.cell_type == "code" and re.search(r"^lesson\d\d\.\w+\.check\(", cell.source, re.M):
             text = "".join(output.get("text", "") for output in cell.outputs)
-            verdicts.append(VERDICT.search(text)[1] if VERDICT.search(text) else None)
+            verdict = VERDICT.search(text)
+            verdicts.append(verdict[1] if verdict else None)
     return seconds, verdicts
 
 

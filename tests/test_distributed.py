@@ -14,6 +14,7 @@ import torch
 
 from helpers import distributed
 from helpers.distributed import LaunchError, rank_device, scratch_folder, torchrun
+from helpers.leftovers import MACHINE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,7 +141,7 @@ def test_the_scratch_folders_of_killed_kernels_are_removed_by_the_next_one():
     killed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     left = Path(killed.stdout.strip())
     assert killed.returncode == -9 and left.is_dir()
-    alive = Path(tempfile.mkdtemp(prefix=f"course-processes-{os.getppid()}-"))  # pytest's parent
+    alive = Path(tempfile.mkdtemp(prefix=f"course-processes-{MACHINE}-{os.getppid()}-"))
     other = Path(tempfile.mkdtemp(prefix="course-processes-notes-"))             # not a pid
     try:
         code = "from helpers.distributed import scratch_folder\nscratch_folder()\n"

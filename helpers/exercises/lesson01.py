@@ -61,6 +61,9 @@ def _case(val_losses, patience):
                 lambda: (list(val_losses), patience))
 
 
+TIE = ("a loss equal to the best resets your patience. Only a loss strictly below the best is "
+       "an improvement; on a tie, keep the first epoch.")   # two ways of making that mistake
+
 early_stopping = Exercise(
     "early_stopping", _solution,
     cases=[
@@ -75,11 +78,8 @@ early_stopping = Exercise(
     mistakes=[
         Mistake("your epochs are counted from 0. Count them from 1, as the lesson's plots do: "
                 "the first value of val_losses is epoch 1.", _counted_from_0),
-        Mistake("a loss equal to the best resets your patience. Only a loss strictly below "
-                "the best is an improvement; on a tie, keep the first epoch.", _tie_resets),
-        Mistake("a loss equal to the best resets your patience. Only a loss strictly below "
-                "the best is an improvement; on a tie, keep the first epoch.",
-                _tie_resets_count),
+        Mistake(TIE, _tie_resets),
+        Mistake(TIE, _tie_resets_count),
         Mistake("you stop at the first rise of the loss. Wait `patience` epochs after the "
                 "best one: the loss may fall below it again.", _first_rise),
         Mistake("you stop one epoch late. With patience p and the best at epoch b, the "

@@ -2,6 +2,8 @@
 
 import math
 
+from torch.utils.data import DistributedSampler
+
 from helpers.exercises import Case, Exercise, Mistake
 
 
@@ -45,8 +47,16 @@ def _case(n_samples, world_size, rank):
                 lambda: (n_samples, world_size, rank))
 
 
+def _sampler_indices(case):
+    """What torch's DistributedSampler itself gives: the answer the check expects."""
+    n_samples, world_size, rank = case.make()
+    return list(DistributedSampler(range(n_samples), num_replicas=world_size, rank=rank,
+                                   shuffle=False))
+
+
 rank_indices = Exercise(
     "rank_indices", _solution,
+    expected=_sampler_indices,
     cases=[_case(n, world_size, rank)
            for n, world_size in [(12, 2), (11, 2), (101, 2), (10, 4), (7, 3), (405, 4)]
            for rank in range(world_size)],
